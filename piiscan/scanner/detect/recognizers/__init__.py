@@ -1,0 +1,33 @@
+"""Custom Presidio recognizers for entities Presidio does not ship: MRZ, street address, GPS."""
+
+from __future__ import annotations
+
+from presidio_analyzer import EntityRecognizer
+
+from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
+from piiscan.scanner.detect.recognizers.mrz import MrzData, MrzRecognizer, parse_mrz
+from piiscan.scanner.detect.recognizers.street_address import StreetAddressRecognizer
+
+__all__ = [
+    "GpsCoordinatesRecognizer",
+    "MrzData",
+    "MrzRecognizer",
+    "StreetAddressRecognizer",
+    "custom_recognizers",
+    "parse_mrz",
+]
+
+
+def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
+    """Fresh recognizer instances for ``language``, ready for a Presidio registry.
+
+    MRZ and GPS notation do not depend on the language; street addresses are only
+    offered for the languages whose layouts the recognizer knows.
+    """
+    recognizers: list[EntityRecognizer] = [
+        MrzRecognizer(supported_language=language),
+        GpsCoordinatesRecognizer(supported_language=language),
+    ]
+    if language in StreetAddressRecognizer.SUPPORTED_LANGUAGES:
+        recognizers.append(StreetAddressRecognizer(supported_language=language))
+    return recognizers

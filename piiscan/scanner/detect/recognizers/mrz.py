@@ -1,0 +1,369 @@
+"""Machine readable zone (ICAO 9303) recognizer.
+
+An MRZ on a passport or ID card carries the holder's name, nationality, birth date and
+document number, so finding one means an identity document was uploaded.  The layout is
+fixed-width and protected by check digits, which lets us be strict about validity while
+staying tolerant of the usual OCR damage (spaces, miscounted fillers, ``O`` for ``0``).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+MrzFormat = Literal["TD1", "TD2", "TD3"]
+
+
+@dataclass(frozen=True)
+class MrzData:
+    """Fields decoded from a validated MRZ.
+
+    Dates stay as the printed ``YYMMDD`` digits because the century is ambiguous; country
+    codes and names have their ``<`` fillers removed; ``sex`` is ``M``, ``F`` or ``X``.
+    """
+
+    format: MrzFormat
+    document_type: str
+    issuing_country: str
+    surname: str
+    given_names: str
+    document_number: str
+    nationality: str
+    birth_date: str
+    sex: str
+    expiry_date: str
+    composite_valid: bool
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A validated MRZ plus its character span in the analysed text."""
+
+    data: MrzData
+    start: int
+    end: int
+    fields_valid: bool
+
+
+@dataclass(frozen=True)
+class _Compact:
+    """A whitespace-free copy of an MRZ-looking text region.
+
+    OCR splits MRZ lines at arbitrary spaces, so matching happens on the compacted text;
+    ``offsets`` maps each compact index back to the original text and ``breaks`` holds the
+    compact indices that followed whitespace (likely line starts).
+    """
+
+    text: str
+    offsets: tuple[int, ...]
+    breaks: frozenset[int]
+
+
+_LINE_LENGTH: dict[MrzFormat, int] = {"TD1": 30, "TD2": 36, "TD3": 44}
+_FORMAT_PRIORITY: dict[MrzFormat, int] = {"TD3": 0, "TD1": 1, "TD2": 2}
+
+_CHAR_VALUES: dict[str, int] = {
+    "<": 0,
+    **{digit: int(digit) for digit in string.digits},
+    **{letter: 10 + index for index, letter in enumerate(string.ascii_uppercase)},
+}
+_WEIGHTS = (7, 3, 1)
+_DIGITS = frozenset(string.digits)
+
+# Only the confusions the OCR engine is known to make; applied where ICAO mandates digits.
+_DIGIT_FIXES = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "B": "8", "S": "5", "Z": "2", "G": "6"})
+# Country codes are letters; OCR reads O as 0 in them (UT0 for UTO).
+_LETTER_FIXES = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"})
+_FILLER_FIXES = str.maketrans({"«": "<", "\u2039": "<"})
+_N = "[0-9OQDIBSZG]"  # a numeric position, before OCR fixes
+
+_MIN_REGION = 60  # shorter than any complete MRZ, so not worth compacting
+_REGION_RE = re.compile(r"[A-Z0-9<«\u2039][A-Z0-9<«\u2039\s]*")
+# Three or more K's are never a name; they are a filler run that OCR read as K.
+_K_FILLER_RE = re.compile(r"K{3,}")
+_SEX_CODES = {"M": "M", "F": "F", "X": "X", "<": "X"}
+
+# Second line of TD3/TD2 and the first two lines of TD1 carry every check digit, so they
+# are matched at a fixed width; zero-width lookaheads let candidates overlap.
+_TD3_LINE2_RE = re.compile(
+    rf"(?=[A-Z0-9<]{{9}}{_N}[A-Z0-9<]{{3}}{_N}{{7}}[MFX<]{_N}{{7}}[A-Z0-9<]{{14}}[0-9OQDIBSZG<]{_N})"
+)
+_TD2_LINE2_RE = re.compile(rf"(?=[A-Z0-9<]{{9}}{_N}[A-Z0-9<]{{3}}{_N}{{7}}[MFX<]{_N}{{7}}[A-Z0-9<]{{7}}{_N})")
+_TD1_LINES12_RE = re.compile(
+    rf"(?=[A-Z][A-Z<][A-Z0-9<]{{3}}[A-Z0-9<]{{9}}[0-9OQDIBSZG<][A-Z0-9<]{{15}}"
+    rf"{_N}{{7}}[MFX<]{_N}{{7}}[A-Z0-9<]{{3}}[A-Z0-9<]{{11}}{_N})"
+)
+# Document code, issuing state, then names; digits tolerated as OCR noise in names.
+_NAME_LINE_WITH_HEADER_RE = re.compile(r"[A-Z][A-Z<][A-Z0-9<]{3}[A-Z0-9<]+")
+_NAME_LINE_RE = re.compile(r"[A-Z][A-Z0-9<]*")
+# OCR miscounts long filler runs, so a names line may be a few characters off.
+_LENGTH_SLACK = (0, -1, 1, -2, 2)
+
+
+def _check_digit(field: str) -> int:
+    return sum(_CHAR_VALUES.get(char, 0) * _WEIGHTS[i % 3] for i, char in enumerate(field)) % 10
+
+
+def _verify(field: str, digit: str) -> bool:
+    return digit in _DIGITS and _check_digit(field) == int(digit)
+
+
+def _plausible_date(yymmdd: str) -> bool:
+    if len(yymmdd) != 6 or not set(yymmdd) <= _DIGITS:
+        return False
+    month, day = int(yymmdd[2:4]), int(yymmdd[4:6])
+    return 1 <= month <= 12 and 1 <= day <= 31
+
+
+def _fix_digits(line: str, positions: range | tuple[int, ...]) -> str:
+    chars = list(line)
+    for index in positions:
+        chars[index] = chars[index].translate(_DIGIT_FIXES)
+    return "".join(chars)
+
+
+def _clean(field: str) -> str:
+    return " ".join(field.replace("<", " ").split())
+
+
+def _split_names(names: str) -> tuple[str, str]:
+    surname, _, given = names.partition("<<")
+    return _clean(surname), _clean(given)
+
+
+def _compact_regions(text: str) -> list[_Compact]:
+    regions: list[_Compact] = []
+    for match in _REGION_RE.finditer(text):
+        chars: list[str] = []
+        offsets: list[int] = []
+        breaks: set[int] = set()
+        after_space = True
+        for index, char in enumerate(match.group(), start=match.start()):
+            if char.isspace():
+                after_space = True
+                continue
+            if after_space:
+                breaks.add(len(chars))
+            chars.append(char)
+            offsets.append(index)
+            after_space = False
+        if len(chars) < _MIN_REGION:
+            continue
+        breaks.add(len(chars))
+        compact = "".join(chars).translate(_FILLER_FIXES)
+        compact = _K_FILLER_RE.sub(lambda m: "<" * len(m.group()), compact)
+        regions.append(_Compact(compact, tuple(offsets), frozenset(breaks)))
+    return regions
+
+
+def _pick_boundary(region: _Compact, candidates: list[int], fits: Callable[[int], bool]) -> int | None:
+    """Choose among slack-adjusted line boundaries, preferring ones OCR put whitespace at."""
+    fitting = [c for c in candidates if fits(c)]
+    at_break = [c for c in fitting if c in region.breaks]
+    if at_break:
+        return at_break[0]
+    return fitting[0] if fitting else None
+
+
+def _name_line_before(region: _Compact, end: int, length: int) -> int | None:
+    """Start index of the names line (line 1) that ends where the data line begins."""
+
+    def fits(start: int) -> bool:
+        return start >= 0 and _NAME_LINE_WITH_HEADER_RE.fullmatch(region.text, start, end) is not None
+
+    return _pick_boundary(region, [end - length + slack for slack in _LENGTH_SLACK], fits)
+
+
+def _name_line_after(region: _Compact, start: int, length: int) -> int | None:
+    """End index of the TD1 names line (line 3) that starts after line 2."""
+
+    def fits(end: int) -> bool:
+        return end <= len(region.text) and _NAME_LINE_RE.fullmatch(region.text, start, end) is not None
+
+    return _pick_boundary(region, [start + length + slack for slack in _LENGTH_SLACK], fits)
+
+
+def _decode_two_line(fmt: MrzFormat, line1: str, raw_line2: str) -> tuple[MrzData, bool] | None:
+    """Validate and decode TD3/TD2, whose line 2 differs only in the optional-data width."""
+    length = _LINE_LENGTH[fmt]
+    numeric = [9, *range(13, 20), *range(21, 28), length - 1]
+    if fmt == "TD3" and raw_line2[42] != "<":
+        numeric.append(42)  # personal number check digit; '<' when the field is empty
+    line2 = _fix_digits(raw_line2, tuple(numeric))
+    birth, expiry = line2[13:19], line2[21:27]
+    if not (_plausible_date(birth) and _plausible_date(expiry)):
+        return None
+    fields_valid = _verify(line2[0:9], line2[9]) and _verify(birth, line2[19]) and _verify(expiry, line2[27])
+    composite_valid = _verify(line2[0:10] + line2[13:20] + line2[21 : length - 1], line2[length - 1])
+    if not (fields_valid or composite_valid):
+        return None
+    surname, given = _split_names(line1[5:])
+    data = MrzData(
+        format=fmt,
+        document_type=line1[0:2].strip("<"),
+        issuing_country=line1[2:5].translate(_LETTER_FIXES).strip("<"),
+        surname=surname,
+        given_names=given,
+        document_number=line2[0:9].strip("<"),
+        nationality=line2[10:13].translate(_LETTER_FIXES).strip("<"),
+        birth_date=birth,
+        sex=_SEX_CODES[line2[20]],
+        expiry_date=expiry,
+        composite_valid=composite_valid,
+    )
+    return data, fields_valid
+
+
+def _decode_td1(raw_line1: str, raw_line2: str, line3: str) -> tuple[MrzData, bool] | None:
+    line1 = raw_line1 if raw_line1[14] == "<" else _fix_digits(raw_line1, (14,))
+    line2 = _fix_digits(raw_line2, (*range(0, 7), *range(8, 15), 29))
+    birth, expiry = line2[0:6], line2[8:14]
+    if not (_plausible_date(birth) and _plausible_date(expiry)):
+        return None
+    document_number, document_check = line1[5:14], line1[14]
+    if document_check == "<":
+        # Numbers longer than 9 characters overflow into the optional data, followed by
+        # their check digit (ICAO 9303 part 5, note j).
+        overflow = line1[15:30].split("<", 1)[0]
+        if overflow:
+            document_number, document_check = document_number + overflow[:-1], overflow[-1]
+    fields_valid = _verify(document_number, document_check) and _verify(birth, line2[6]) and _verify(expiry, line2[14])
+    composite_valid = _verify(line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29], line2[29])
+    if not (fields_valid or composite_valid):
+        return None
+    surname, given = _split_names(line3)
+    data = MrzData(
+        format="TD1",
+        document_type=line1[0:2].strip("<"),
+        issuing_country=line1[2:5].translate(_LETTER_FIXES).strip("<"),
+        surname=surname,
+        given_names=given,
+        document_number=document_number.strip("<"),
+        nationality=line2[15:18].translate(_LETTER_FIXES).strip("<"),
+        birth_date=birth,
+        sex=_SEX_CODES[line2[7]],
+        expiry_date=expiry,
+        composite_valid=composite_valid,
+    )
+    return data, fields_valid
+
+
+def _found(region: _Compact, start: int, end: int, decoded: tuple[MrzData, bool] | None) -> _Found | None:
+    if decoded is None:
+        return None
+    data, fields_valid = decoded
+    return _Found(data, region.offsets[start], region.offsets[end - 1] + 1, fields_valid)
+
+
+def _scan_region(region: _Compact) -> list[_Found]:
+    text = region.text
+    found: list[_Found | None] = []
+    two_line: tuple[tuple[MrzFormat, re.Pattern[str]], ...] = (("TD3", _TD3_LINE2_RE), ("TD2", _TD2_LINE2_RE))
+    for fmt, pattern in two_line:
+        length = _LINE_LENGTH[fmt]
+        for match in pattern.finditer(text):
+            data_start = match.start()
+            data_end = data_start + length
+            line1_start = _name_line_before(region, data_start, length)
+            if line1_start is None:
+                continue
+            decoded = _decode_two_line(fmt, text[line1_start:data_start], text[data_start:data_end])
+            found.append(_found(region, line1_start, data_end, decoded))
+    for match in _TD1_LINES12_RE.finditer(text):
+        line1_start = match.start()
+        line3_start = line1_start + 60
+        line3_end = _name_line_after(region, line3_start, 30)
+        if line3_end is None:
+            continue
+        decoded = _decode_td1(
+            text[line1_start : line1_start + 30],
+            text[line1_start + 30 : line3_start],
+            text[line3_start:line3_end],
+        )
+        found.append(_found(region, line1_start, line3_end, decoded))
+    return [item for item in found if item is not None]
+
+
+def _find_mrzs(text: str) -> list[_Found]:
+    """All non-overlapping valid MRZs in reading order.
+
+    Overlaps happen when a TD3 data line also fits the shorter TD2 layout; the stronger
+    (composite-valid, then more specific format) reading wins.
+    """
+    candidates = [item for region in _compact_regions(text) for item in _scan_region(region)]
+    candidates.sort(key=lambda f: (not f.data.composite_valid, _FORMAT_PRIORITY[f.data.format], f.start))
+    chosen: list[_Found] = []
+    for candidate in candidates:
+        if all(candidate.end <= other.start or candidate.start >= other.end for other in chosen):
+            chosen.append(candidate)
+    return sorted(chosen, key=lambda f: f.start)
+
+
+def parse_mrz(text: str) -> MrzData | None:
+    """Decode the first valid MRZ in ``text`` (raw OCR output is fine), or ``None``."""
+    found = _find_mrzs(text)
+    return found[0].data if found else None
+
+
+class MrzRecognizer(EntityRecognizer):
+    """Finds ICAO 9303 TD1/TD2/TD3 machine readable zones validated by check digits.
+
+    The composite check digit covers every other check digit, so a valid composite means
+    an intact MRZ (score 1.0); valid field checks alone still mean a real MRZ whose
+    composite was damaged by OCR (score 0.85).
+    """
+
+    name: str  # set by EntityRecognizer; declared because mypy cannot infer it there
+
+    ENTITY = "MRZ"
+    SCORE_COMPOSITE_VALID = 1.0
+    SCORE_FIELDS_VALID = 0.85
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(supported_entities=[self.ENTITY], supported_language=supported_language)
+
+    def load(self) -> None:
+        """Nothing to load; validation is pure computation."""
+
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+    ) -> list[RecognizerResult]:
+        """Return one result per MRZ, spanning from its first to its last line."""
+        if entities and self.ENTITY not in entities:
+            return []
+        results: list[RecognizerResult] = []
+        for found in _find_mrzs(text):
+            composite = found.data.composite_valid
+            score = self.SCORE_COMPOSITE_VALID if composite else self.SCORE_FIELDS_VALID
+            explanation = AnalysisExplanation(
+                recognizer=self.name,
+                original_score=score,
+                validation_result=True,
+                textual_explanation=(
+                    f"{found.data.format} MRZ, "
+                    + ("composite check digit valid" if composite else "field check digits valid")
+                ),
+            )
+            results.append(
+                RecognizerResult(
+                    entity_type=self.ENTITY,
+                    start=found.start,
+                    end=found.end,
+                    score=score,
+                    analysis_explanation=explanation,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+            )
+        return results
