@@ -43,6 +43,7 @@ class Detector:
         for segment in segments:
             if not segment.text.strip():
                 continue
+            found: list[Finding] = []
             for offset, chunk in chunks(segment.text, self.settings.analyze_chunk_chars):
                 results = self.analyzer.analyze(
                     text=chunk,
@@ -53,7 +54,7 @@ class Detector:
                 for result in results:
                     start, end = result.start + offset, result.end + offset
                     value = segment.text[start:end]
-                    findings.append(
+                    found.append(
                         Finding(
                             entity_type=result.entity_type,
                             score=float(result.score),
@@ -68,25 +69,30 @@ class Detector:
                             recognizer=(result.recognition_metadata or {}).get("recognizer_name"),
                         )
                     )
-        findings = suppress(findings)
+            findings.extend(suppress(found))
         findings.sort(key=lambda f: (f.page, f.origin or "", f.start))
         return findings
 
 
 _NOT_A_NAME = re.compile(r"[\d@<>/\\|_#=+{}\[\]]")
-_CONTAINERS = frozenset({"MRZ"})
-"""A finding inside an MRZ is part of it (a document number read as a licence), not a finding of its own."""
+_CONTAINERS = frozenset({"MRZ", "EMAIL_ADDRESS", "STREET_ADDRESS", "IBAN_CODE", "CREDIT_CARD"})
+"""A finding inside one of these is a piece of it (the domain of an e-mail read as a URL, the
+document number of an MRZ read as a licence, the town of an address), not a finding of its own."""
 
 
 def suppress(findings: list[Finding]) -> list[Finding]:
-    """Drop known false positives: names made of digits or symbols, pieces of a larger finding."""
+    """Drop known false positives in one segment: names made of digits or symbols, pieces of a larger finding."""
     kept = []
     containers = [f for f in findings if f.entity_type in _CONTAINERS]
     for f in findings:
         if f.entity_type == "PERSON" and (_NOT_A_NAME.search(f.text) or sum(c.isalpha() for c in f.text) < 2):
             continue
-        if f.entity_type not in _CONTAINERS and any(
-            c.page == f.page and c.origin == f.origin and c.start <= f.start and f.end <= c.end for c in containers
+        if any(
+            c.entity_type != f.entity_type
+            and c.start <= f.start
+            and f.end <= c.end
+            and (c.end - c.start) > (f.end - f.start)
+            for c in containers
         ):
             continue
         kept.append(f)
