@@ -41,6 +41,27 @@ LETTER = [
 ]
 
 
+CONTRACT_PAGE = [
+    "TENANCY AGREEMENT - SCHEDULE 2",
+    "This agreement is made on 3 March 2026 between Margaret Whitfield (the Landlord)",
+    "of 742 Evergreen Terrace, Springfield, IL 62704 and Daniel Okafor (the Tenant).",
+    "The Tenant may be reached on (217) 555-0147 or at daniel.okafor@example.com.",
+    "",
+    *[
+        line
+        for clause in range(1, 9)
+        for line in (
+            f"{clause}. The tenant shall keep the premises in good and clean condition and shall",
+            "return them at the end of the term in the same state, fair wear and tear excepted.",
+            f"   The rent of 1,{clause}50.00 per month is payable in advance on the first day of each",
+            "   month by transfer to the account named by the landlord in writing.",
+        )
+    ],
+    "Signed for the Landlord by Margaret Whitfield in the presence of Sarah Connor.",
+    "Page 2 of 7",
+]
+
+
 def inputs(out: Path) -> dict[str, Path]:
     l1, l2 = td3_mrz("HARTMANN", "LUKAS", "C4X9R2LT7", "UTO", "850316", "M", "310915")
     images = {
@@ -106,10 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         ratio = scan_total / cli_total
         print(f"{'all images':24} {cli_total:12.3f} {scan_total:10.3f} {ratio:7.2f}")
 
-        page = [f"Line {i}: order {1000 + i} shipped to the warehouse on schedule." for i in range(40)]
-        page[5] = "Contact: margaret.whitfield@example.com, (217) 555-0147"
-        pdf = text_pdf([page] * args.pdf_pages)
-        scanner.scan(text_pdf([page]), "warm.pdf")
+        pdf = text_pdf([CONTRACT_PAGE] * args.pdf_pages)
+        scanner.scan(text_pdf([CONTRACT_PAGE]), "warm.pdf")
         started = time.perf_counter()
         result = scanner.scan(pdf, "pages.pdf").result
         elapsed = time.perf_counter() - started

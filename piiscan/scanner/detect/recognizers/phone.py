@@ -1,0 +1,60 @@
+"""Phone numbers via python-phonenumbers, matched only inside digit runs that could be one.
+
+Presidio's PhoneRecognizer runs the phonenumbers matcher over the whole text once per
+region; on a page with many numbers (orders, dates, amounts) that took 75 ms a page.
+Running it only on windows of seven or more digits keeps the same matcher and
+validation at a fraction of the cost.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+_CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d \t().\-/]{5,24}\d(?![\w])")
+_MIN_DIGITS, _MAX_DIGITS = 7, 15
+
+
+class WindowedPhoneRecognizer(PhoneRecognizer):
+    """PHONE_NUMBER, with the matcher confined to plausible digit windows."""
+
+    DEFAULT_SUPPORTED_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "IN", "CA")
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_language=supported_language,
+            supported_regions=self.DEFAULT_SUPPORTED_REGIONS,
+            name="WindowedPhoneRecognizer",
+        )
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        results: list[RecognizerResult] = []
+        for window in _CANDIDATE.finditer(text):
+            digits = sum(ch.isdigit() for ch in window.group())
+            if not _MIN_DIGITS <= digits <= _MAX_DIGITS + 4:
+                continue
+            start = window.start()
+            piece = window.group()
+            covered: set[int] = set()
+            for region in self.supported_regions:
+                for match in phonenumbers.PhoneNumberMatcher(piece, region, leniency=self.leniency or 0):
+                    covered.update(range(match.start, match.end))
+                    match.start += start
+                    match.end += start
+                    results.append(self._get_recognizer_result(match, text, region, nlp_artifacts))
+                if sum(piece[i].isdigit() for i in covered) >= digits:
+                    break  # every digit is explained; other regions would only relabel it
+        deduped: list[RecognizerResult] = EntityRecognizer.remove_duplicates(results)
+        return deduped
+
+    def _get_recognizer_result(
+        self, match: phonenumbers.PhoneNumberMatch, text: str, region: str, nlp_artifacts: NlpArtifacts | None
+    ) -> RecognizerResult:
+        result: RecognizerResult = super()._get_recognizer_result(match, text, region, nlp_artifacts)  # type: ignore[no-untyped-call]
+        return result

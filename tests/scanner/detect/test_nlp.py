@@ -1,0 +1,69 @@
+"""The selective NLP engine: NER only where a proper noun can be, offsets always exact."""
+
+from __future__ import annotations
+
+import numpy
+import pytest
+import spacy
+
+from piiscan.scanner.detect.nlp import NumpyGemmOps, cheap_lemma, fast_doc, ner_spans
+from piiscan.scanner.detect.recognizers.phone import WindowedPhoneRecognizer
+
+
+@pytest.mark.parametrize(
+    ("line", "needs"),
+    [
+        ("Lorem ipsum dolor sit amet, consectetur adipiscing", False),
+        ("1. The tenant shall keep the premises clean", False),
+        ("It was agreed. The rent is due on the first day", False),
+        ("the rent is due on the first day of the month", False),
+        ("Margaret Whitfield", True),
+        ("Dear Mr. Thompson, thank you for the letter", True),
+        ("Mr. Thompson said he would pay the rent soon", True),
+        ("tom88: yeah thats Peter Novak, 18 Maple Avenue", True),
+        ("Name: John Smith of the company here today", True),
+    ],
+)
+def test_ner_candidate_lines(line: str, needs: bool) -> None:
+    assert bool(ner_spans(line)) is needs
+
+
+def test_ner_spans_group_neighbouring_lines() -> None:
+    text = "Margaret Whitfield\n742 Evergreen Terrace\nthe rent is due on the first day of the month\nBo Li"
+    spans = ner_spans(text)
+    assert [text[a:b] for a, b in spans] == ["Margaret Whitfield\n742 Evergreen Terrace", "Bo Li"]
+
+
+@pytest.mark.parametrize("text", ["", " ", "x", "  a  b\n\n c ", "a.b@example.com, (217) 555-0147\n", "Ünïcode – ok"])
+def test_fast_doc_keeps_offsets(text: str) -> None:
+    doc = fast_doc(spacy.blank("en").vocab, text)
+    assert doc.text == text
+    assert all(text[t.idx : t.idx + len(t.text)] == t.text for t in doc)
+
+
+def test_cheap_lemma() -> None:
+    assert [cheap_lemma(w) for w in ("Cards", "class", "SSN", "is")] == ["card", "class", "ssn", "is"]
+
+
+def test_numpy_gemm_matches_reference() -> None:
+    rng = numpy.random.default_rng(1)
+    a, b = rng.random((5, 3), dtype="float32"), rng.random((4, 3), dtype="float32")
+    ops = NumpyGemmOps()
+    numpy.testing.assert_allclose(ops.gemm(a, b, trans2=True), a @ b.T, rtol=1e-5)
+    out = numpy.zeros((3, 3), dtype="float32")
+    ops.gemm(a, a, out=out, trans1=True)
+    numpy.testing.assert_allclose(out, a.T @ a, rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call (217) 555-0147 today", ["(217) 555-0147"]),
+        ("London office +44 20 7946 0958.", ["+44 20 7946 0958"]),
+        ("Berlin: 030 12345678", ["030 12345678"]),
+        ("order 1005, total 1,150.00, version 2.3.1", []),
+    ],
+)
+def test_windowed_phone(text: str, expected: list[str]) -> None:
+    results = WindowedPhoneRecognizer().analyze(text, ["PHONE_NUMBER"])
+    assert sorted(text[r.start : r.end] for r in results) == sorted(expected)
