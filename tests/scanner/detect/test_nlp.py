@@ -34,7 +34,9 @@ def test_ner_spans_group_neighbouring_lines() -> None:
     assert [text[a:b] for a, b in spans] == ["Margaret Whitfield\n742 Evergreen Terrace", "Bo Li"]
 
 
-@pytest.mark.parametrize("text", ["", " ", "x", "  a  b\n\n c ", "a.b@example.com, (217) 555-0147\n", "Ünïcode \u2013 ok"])
+@pytest.mark.parametrize(
+    "text", ["", " ", "x", "  a  b\n\n c ", "a.b@example.com, (217) 555-0147\n", "Ünïcode \u2013 ok"]
+)
 def test_fast_doc_keeps_offsets(text: str) -> None:
     doc = fast_doc(spacy.blank("en").vocab, text)
     assert doc.text == text
