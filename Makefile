@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: setup
-	$(BIN)/piiscan scan samples/
+	@# exit status 1 only means something was flagged, which the samples are meant to be
+	$(BIN)/piiscan scan samples/ || [ $$? -eq 1 ]
 
 lint: $(STAMP)
 	$(BIN)/ruff check piiscan tests scripts
