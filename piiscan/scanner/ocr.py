@@ -154,7 +154,7 @@ def prepare(image: Image.Image, settings: Settings) -> tuple[Image.Image, float]
 
 
 MRZ_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
-_MRZ_LIKE = re.compile(r"[A-Z0-9<«ceK]{3,}")
+_MRZ_ALPHABET = frozenset(MRZ_CHARS + "«ce")
 _MRZ_FILLER = re.compile(r"(<|«|c|e|K){3,}")
 
 
@@ -213,8 +213,11 @@ def _reread_mrz_lines(words: list[OcrWord], image: Image.Image, engine: OcrEngin
 
 
 def _looks_like_mrz(line: str) -> bool:
+    """Long, with a filler run, and at most two characters outside the MRZ alphabet (OCR noise)."""
     compact = "".join(line.split())
-    return len(compact) >= 28 and bool(_MRZ_FILLER.search(compact)) and bool(_MRZ_LIKE.fullmatch(compact))
+    if len(compact) < 28 or not _MRZ_FILLER.search(compact):
+        return False
+    return sum(1 for ch in compact if ch not in _MRZ_ALPHABET) <= 2
 
 
 def parse_words(tsv: str) -> list[OcrWord]:

@@ -8,11 +8,11 @@ is switched to its bundled public-suffix snapshot.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from piiscan.scanner.detect.filters import suppress
 from piiscan.scanner.masking import mask
 from piiscan.scanner.model import Finding, TextSegment
 from piiscan.settings import Settings
@@ -51,7 +51,7 @@ class Detector:
             artifacts = nlp_engine.process_many([chunk for _, _, chunk in units], "en")
         else:
             artifacts = [None] * len(units)
-        by_segment: dict[int, list[Finding]] = {}
+        by_segment: dict[int, tuple[TextSegment, list[Finding]]] = {}
         for (segment, offset, chunk), nlp_artifacts in zip(units, artifacts, strict=True):
             results = self.analyzer.analyze(
                 text=chunk,
@@ -60,7 +60,7 @@ class Detector:
                 score_threshold=self.settings.score_threshold,
                 nlp_artifacts=nlp_artifacts,
             )
-            found = by_segment.setdefault(id(segment), [])
+            found = by_segment.setdefault(id(segment), (segment, []))[1]
             for result in results:
                 start, end = result.start + offset, result.end + offset
                 value = segment.text[start:end]
@@ -79,34 +79,9 @@ class Detector:
                         recognizer=(result.recognition_metadata or {}).get("recognizer_name"),
                     )
                 )
-        findings = [f for found in by_segment.values() for f in suppress(found)]
+        findings = [f for segment, found in by_segment.values() for f in suppress(found, segment.text)]
         findings.sort(key=lambda f: (f.page, f.origin or "", f.start))
         return findings
-
-
-_NOT_A_NAME = re.compile(r"[\d@<>/\\|_#=+{}\[\]]")
-_CONTAINERS = frozenset({"MRZ", "EMAIL_ADDRESS", "STREET_ADDRESS", "IBAN_CODE", "CREDIT_CARD"})
-"""A finding inside one of these is a piece of it (the domain of an e-mail read as a URL, the
-document number of an MRZ read as a licence, the town of an address), not a finding of its own."""
-
-
-def suppress(findings: list[Finding]) -> list[Finding]:
-    """Drop known false positives in one segment: names made of digits or symbols, pieces of a larger finding."""
-    kept = []
-    containers = [f for f in findings if f.entity_type in _CONTAINERS]
-    for f in findings:
-        if f.entity_type == "PERSON" and (_NOT_A_NAME.search(f.text) or sum(c.isalpha() for c in f.text) < 2):
-            continue
-        if any(
-            c.entity_type != f.entity_type
-            and c.start <= f.start
-            and f.end <= c.end
-            and (c.end - c.start) > (f.end - f.start)
-            for c in containers
-        ):
-            continue
-        kept.append(f)
-    return kept
 
 
 def chunks(text: str, size: int) -> Iterator[tuple[int, str]]:

@@ -140,11 +140,16 @@ class SelectiveSpacyNlpEngine(SpacyNlpEngine):
             pieces = (texts[i][start:end] for i, start, end in jobs)
             for (i, start, _), piece in zip(jobs, nlp.pipe(pieces, disable=disabled, batch_size=64), strict=True):
                 for ent in piece.ents:
-                    span = docs[i].char_span(
-                        start + ent.start_char, start + ent.end_char, label=ent.label_, alignment_mode="expand"
-                    )
-                    if span is not None:
-                        found[i].append(span)
+                    # OCR lines are fields: an entity never runs from one line into the next.
+                    offset = start + ent.start_char
+                    for part in ent.text.split("\n"):
+                        if part.strip():
+                            span = docs[i].char_span(
+                                offset, offset + len(part), label=ent.label_, alignment_mode="contract"
+                            )
+                            if span is not None and len(span):
+                                found[i].append(span)
+                        offset += len(part) + 1
         out = []
         for doc, ents in zip(docs, found, strict=True):
             doc.ents = filter_spans(ents)

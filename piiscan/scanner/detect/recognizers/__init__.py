@@ -1,15 +1,17 @@
-"""Custom Presidio recognizers for entities Presidio does not ship: MRZ, street address, GPS."""
+"""Custom Presidio recognizers: MRZ, street address, GPS, and names printed under form labels."""
 
 from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer
 
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
+from piiscan.scanner.detect.recognizers.labelled_name import LabelledNameRecognizer
 from piiscan.scanner.detect.recognizers.mrz import MrzData, MrzRecognizer, parse_mrz
 from piiscan.scanner.detect.recognizers.street_address import StreetAddressRecognizer
 
 __all__ = [
     "GpsCoordinatesRecognizer",
+    "LabelledNameRecognizer",
     "MrzData",
     "MrzRecognizer",
     "StreetAddressRecognizer",
@@ -27,6 +29,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
     recognizers: list[EntityRecognizer] = [
         MrzRecognizer(supported_language=language),
         GpsCoordinatesRecognizer(supported_language=language),
+        LabelledNameRecognizer(supported_language=language),
     ]
     if language in StreetAddressRecognizer.SUPPORTED_LANGUAGES:
         recognizers.append(StreetAddressRecognizer(supported_language=language))

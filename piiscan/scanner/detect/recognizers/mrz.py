@@ -140,26 +140,58 @@ def _split_names(names: str) -> tuple[str, str]:
 def _compact_regions(text: str) -> list[_Compact]:
     regions: list[_Compact] = []
     for match in _REGION_RE.finditer(text):
-        chars: list[str] = []
-        offsets: list[int] = []
-        breaks: set[int] = set()
+        lines: list[tuple[list[str], list[int], set[int]]] = [([], [], set())]
         after_space = True
         for index, char in enumerate(match.group(), start=match.start()):
+            if char == "\n" and lines[-1][0]:
+                lines.append(([], [], set()))
             if char.isspace():
                 after_space = True
                 continue
+            chars, offsets, breaks = lines[-1]
             if after_space:
                 breaks.add(len(chars))
             chars.append(char)
             offsets.append(index)
             after_space = False
-        if len(chars) < _MIN_REGION:
+        all_chars: list[str] = []
+        all_offsets: list[int] = []
+        all_breaks: set[int] = set()
+        for chars, offsets, breaks in lines:
+            line, line_offsets = _repair_filler_run("".join(chars).translate(_FILLER_FIXES), offsets)
+            all_breaks.update(len(all_chars) + b for b in breaks if b < len(line))
+            all_chars.extend(line)
+            all_offsets.extend(line_offsets)
+        if len(all_chars) < _MIN_REGION:
             continue
-        breaks.add(len(chars))
-        compact = "".join(chars).translate(_FILLER_FIXES)
-        compact = _K_FILLER_RE.sub(lambda m: "<" * len(m.group()), compact)
-        regions.append(_Compact(compact, tuple(offsets), frozenset(breaks)))
+        all_breaks.add(len(all_chars))
+        compact = _K_FILLER_RE.sub(lambda m: "<" * len(m.group()), "".join(all_chars))
+        regions.append(_Compact(compact, tuple(all_offsets), frozenset(all_breaks)))
     return regions
+
+
+_FILLER_RUN_RE = re.compile(r"<{3,}")
+
+
+def _repair_filler_run(line: str, offsets: list[int]) -> tuple[str, list[int]]:
+    """Bring a line that is 1-3 characters off an MRZ width back to it by resizing its
+    longest filler run: OCR miscounts long runs of '<', and every field after the run
+    would otherwise shift out of place."""
+    length = len(line)
+    target = next((w for w in (30, 36, 44) if 0 < abs(w - length) <= 3), None)
+    if target is None:
+        return line, offsets
+    runs = list(_FILLER_RUN_RE.finditer(line))
+    if not runs:
+        return line, offsets
+    run = max(runs, key=lambda m: m.end() - m.start())
+    delta = target - length
+    if delta < 0 and run.end() - run.start() + delta < 1:
+        return line, offsets
+    cut = run.end() + min(delta, 0)
+    new_line = line[:cut] + "<" * max(delta, 0) + line[run.end() :]
+    new_offsets = offsets[:cut] + [offsets[run.end() - 1]] * max(delta, 0) + offsets[run.end() :]
+    return new_line, new_offsets
 
 
 def _pick_boundary(region: _Compact, candidates: list[int], fits: Callable[[int], bool]) -> int | None:

@@ -1,0 +1,78 @@
+"""Known false positives, removed after the recognizers ran on one segment.
+
+spaCy's small English NER calls many capitalised words persons: "Madam", "Email",
+German nouns ("Betreff", "Anschrift"), OCR fragments. A person's name here must look
+like one: every word capitalised (or a name particle), none of them a common label
+or salutation word, and a single word only after an honorific or a field label.
+"""
+
+from __future__ import annotations
+
+import re
+
+from piiscan.scanner.model import Finding
+
+_NOT_A_NAME = re.compile(r"[\d@<>/\\|_#=+{}\[\]]")
+_PARTICLES = frozenset(
+    {"de", "del", "della", "la", "le", "van", "von", "der", "den", "da", "di", "du", "bin", "al", "y"}
+)
+# Words spaCy tags as PERSON that are labels, salutations or document words in en/de/fr/es.
+_NON_NAME_WORDS = frozenset(
+    " ".join(
+        (
+            "email e-mail mail tel tel. phone fax mobile madam sir dear regards bill invoice total expiry expires",
+            "passport passeport pasaporte reisepass identity card id date birth sex nationality signature",
+            "surname name names given address street subject re ref page lorem ipsum hello hi thanks",
+            "betreff anschrift herren damen sehr geehrte geehrter konto rückfragen ruckfragen für fur mit",
+            "freundlichen grüßen grussen grüssen gruen straße strasse guthaben änderung anderung zum zur",
+            "objet madame monsieur cordialement salutations adresse téléphone telephone rue",
+            "asunto estimado estimada señor senor señora senora atentamente saludos dirección direccion calle",
+            "cambio",
+        )
+    ).split()
+)
+_HONORIFIC_OR_LABEL = re.compile(
+    r"(?:\b(?:mr|mrs|ms|miss|dr|prof|sir|herr|frau|hr|fr|m|mme|mlle|sr|sra|srta|don|doña)\.?"
+    r"|\b(?:name|surname|given names?|first name|last name|nachname|vorname|nom|prénom|nombre|apellidos?)"
+    r"\s*[:/]?)\s*$",
+    re.IGNORECASE,
+)
+_CONTAINERS = frozenset({"MRZ", "EMAIL_ADDRESS", "STREET_ADDRESS", "IBAN_CODE", "CREDIT_CARD"})
+"""A finding inside one of these is a piece of it (the domain of an e-mail read as a URL, the
+document number of an MRZ read as a licence, the town of an address), not a finding of its own."""
+
+
+def plausible_person(finding: Finding, text: str) -> bool:
+    """Whether a PERSON finding looks like a name; ``text`` is its segment's text."""
+    value = finding.text
+    if _NOT_A_NAME.search(value) or sum(c.isalpha() for c in value) < 2:
+        return False
+    words = value.replace("\n", " ").split()
+    lowered = [w.strip(".,;:'\u2019").lower() for w in words]
+    if any(w in _NON_NAME_WORDS for w in lowered):
+        return False
+    if not all(w[:1].isupper() or lw in _PARTICLES for w, lw in zip(words, lowered, strict=True)):
+        return False
+    if len(words) == 1:
+        line_start = text.rfind("\n", 0, finding.start) + 1
+        return bool(_HONORIFIC_OR_LABEL.search(text[line_start : finding.start]))
+    return True
+
+
+def suppress(findings: list[Finding], text: str = "") -> list[Finding]:
+    """Drop implausible persons and pieces of a larger finding, within one segment."""
+    containers = [f for f in findings if f.entity_type in _CONTAINERS]
+    kept = []
+    for f in findings:
+        if f.entity_type == "PERSON" and f.recognizer != "LabelledNameRecognizer" and not plausible_person(f, text):
+            continue
+        if any(
+            c.entity_type != f.entity_type
+            and c.start <= f.start
+            and f.end <= c.end
+            and (c.end - c.start) > (f.end - f.start)
+            for c in containers
+        ):
+            continue
+        kept.append(f)
+    return kept

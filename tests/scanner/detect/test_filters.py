@@ -1,0 +1,69 @@
+"""Person false positives removed after recognition; names under form labels found."""
+
+from __future__ import annotations
+
+import pytest
+
+from piiscan.scanner.detect.filters import plausible_person, suppress
+from piiscan.scanner.detect.recognizers import LabelledNameRecognizer
+from piiscan.scanner.masking import mask
+from piiscan.scanner.model import Finding
+
+
+def _person(text: str, value: str) -> Finding:
+    start = text.index(value)
+    return Finding("PERSON", 0.85, 1, "ocr", value, mask("PERSON", value), start, start + len(value))
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "plausible"),
+    [
+        ("Dear Madam,", "Madam", False),
+        ("Email: x", "Email", False),
+        ("Betreff: Anschrift", "Anschrift", False),
+        ("Lorem ipsum", "Lorem", False),
+        ("mein Konto ist", "mein Konto", False),
+        ("Auth Code 55", "Auth Code", True),
+        ("Signed by Margaret Whitfield today", "Margaret Whitfield", True),
+        ("María del Carmen Azcona", "María del Carmen Azcona", True),
+        ("Dear Mr. Thompson,", "Thompson", True),
+        ("Thompson went home", "Thompson", False),
+        ("Name: Okafor", "Okafor", True),
+        ("X12345 is the code", "X12345", False),
+    ],
+)
+def test_plausible_person(text: str, value: str, plausible: bool) -> None:
+    assert plausible_person(_person(text, value), text) is plausible
+
+
+def test_suppress_keeps_labelled_names_and_drops_pieces() -> None:
+    text = "Surname\n\nPATEL\nmail a.b@example.com"
+    labelled = _person(text, "PATEL")
+    labelled.recognizer = "LabelledNameRecognizer"
+    start = text.index("a.b@")
+    email = Finding("EMAIL_ADDRESS", 1.0, 1, "ocr", "a.b@example.com", "a***", start, start + 15)
+    domain = Finding("URL", 0.5, 1, "ocr", "example.com", "e***", start + 4, start + 15)
+    assert suppress([labelled, email, domain], text) == [labelled, email]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Surname\n\nPATEL\nGiven names\nTHOMAS", "PATEL"),
+        ("Name: Katrina Martin\nDate of birth: 04/22/1998", "Katrina Martin"),
+        ("Nachname / Surname: Köhler", "Köhler"),
+        ("Account holder: Sofia Lindqvist", "Sofia Lindqvist"),
+        ("Titular: María del Carmen Azcona", "María del Carmen Azcona"),
+    ],
+)
+def test_labelled_names(text: str, name: str) -> None:
+    results = LabelledNameRecognizer().analyze(text, ["PERSON"])
+    assert name in [text[r.start : r.end] for r in results]
+
+
+@pytest.mark.parametrize(
+    "text", ["Name: date of birth", "name: john", "File name: report.pdf", "Surname\n\nDate of birth"]
+)
+def test_labels_without_a_name(text: str) -> None:
+    found = [text[r.start : r.end] for r in LabelledNameRecognizer().analyze(text, ["PERSON"])]
+    assert all(v[0].isupper() and v.lower() not in ("date", "report") for v in found), found
