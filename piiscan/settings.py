@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     ocr_engine: str = Field("auto", pattern="^(auto|tesserocr|pytesseract)$")
     ocr_languages: str = "eng"
     """Tesseract language packs, '+'-joined; more packs cost time on every page."""
+    ocr_detect_language: bool = True
+    """Read a page again with its own language pack when it is German, French, Spanish or Italian."""
     ocr_timeout_s: float = Field(60.0, gt=0)
     ocr_dpi: int = Field(200, ge=72, le=600)
     """Resolution at which PDF pages without text are rendered for OCR."""
@@ -45,6 +47,13 @@ class Settings(BaseSettings):
 
     # Rules
     rule_pack_dir: str | None = None
+    """Operator rule packs (*.yaml), layered over the built-in ones in file-name order.
+    Thresholds (name matching, abuse score, PDQ distance) live in the packs, not here, so
+    the pack version in each report says which numbers made its verdict."""
+    hash_list_dir: str | None = None
+    """Hash lists of known illegal files (*.txt, *.hashes: sha256:HEX / pdq:HEX lines)."""
+    hash_list_check_s: float = Field(30.0, ge=0)
+    """How often, at most, the hash-list folder is checked for changed files (hot reload)."""
 
     # Storage
     s3_endpoint_url: str | None = None

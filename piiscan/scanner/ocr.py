@@ -21,6 +21,7 @@ from typing import Protocol, runtime_checkable
 from PIL import Image
 
 from piiscan.scanner.errors import OcrTimeoutError, OcrUnavailableError
+from piiscan.scanner.language import TESSERACT_PACKS, detect_language
 from piiscan.scanner.model import BBox, TextSegment, Word
 from piiscan.settings import Settings
 
@@ -177,8 +178,23 @@ def ocr_image(image: Image.Image, page: int, settings: Settings, engine: OcrEngi
     engine = engine or get_engine(settings)
     prepared, factor = prepare(image, settings)
     words = parse_words(engine.tsv(prepared, settings.ocr_languages, settings.ocr_timeout_s))
+    language = None
+    if settings.ocr_detect_language:
+        language = detect_language(" ".join(w.text for w in words))
+        pack = TESSERACT_PACKS.get(language or "")
+        if pack and pack not in settings.ocr_languages.split("+") and _pack_installed(pack, settings):
+            # The English model drops diacritics (Köhler read as Kohler): read once more with the
+            # language's own model, which costs one more pass on non-English pages only.
+            words = parse_words(engine.tsv(prepared, f"{pack}+{settings.ocr_languages}", settings.ocr_timeout_s))
     words = _reread_mrz_lines(words, prepared, engine, settings)
-    return build_segment(words, page, 1.0 / factor)
+    segment = build_segment(words, page, 1.0 / factor)
+    segment.language = language
+    return segment
+
+
+def _pack_installed(pack: str, settings: Settings) -> bool:
+    tessdata = find_tessdata(settings.tessdata_dir)
+    return tessdata is not None and (Path(tessdata) / f"{pack}.traineddata").exists()
 
 
 def _reread_mrz_lines(words: list[OcrWord], image: Image.Image, engine: OcrEngine, settings: Settings) -> list[OcrWord]:

@@ -17,6 +17,7 @@ from PIL import Image
 
 from piiscan.rules.engine import RuleEngine
 from piiscan.scanner import extract as extract_mod
+from piiscan.scanner import language
 from piiscan.scanner.detect.engine import Detector
 from piiscan.scanner.errors import FileTooLargeError, ScanError
 from piiscan.scanner.extract.base import ExtractContext, Warning_
@@ -62,6 +63,7 @@ class Scanner:
     def warm_up(self) -> None:
         """Load the analyzer and the OCR engine now, not on the first upload."""
         _ = self.detector
+        language.warm_up()
         if self._ocr_engine is None:
             self._ocr_engine = get_engine(self.settings)
 

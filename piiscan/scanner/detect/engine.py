@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from piiscan.scanner.detect.filters import suppress
+from piiscan.scanner.language import detect_language
 from piiscan.scanner.masking import mask
 from piiscan.scanner.model import Finding, TextSegment
 from piiscan.settings import Settings
@@ -37,15 +38,29 @@ class Detector:
     def __init__(self, settings: Settings, analyzer: Any | None = None) -> None:
         self.settings = settings
         self.analyzer = analyzer if analyzer is not None else build_analyzer(settings)
-        self.entities = sorted(set(self.analyzer.get_supported_entities("en")) - IGNORED_ENTITIES)
+        supported = set(self.analyzer.get_supported_entities("en")) - IGNORED_ENTITIES
+        regional = {e for entities in LANGUAGE_ENTITIES.values() for e in entities}
+        self.entities = sorted(supported - regional)
+        self._by_language = {
+            language: sorted(set(self.entities) | (set(extra) & supported))
+            for language, extra in LANGUAGE_ENTITIES.items()
+        }
+
+    def entities_for(self, language: str | None) -> list[str]:
+        """National identifiers are looked for only in text of their language: their bare
+        number patterns would otherwise fire on order numbers in every document."""
+        return self._by_language.get(language or "", self.entities)
 
     def detect(self, segments: Iterable[TextSegment]) -> list[Finding]:
-        units = [
-            (segment, offset, chunk)
-            for segment in segments
-            if segment.text.strip()
-            for offset, chunk in chunks(segment.text, self.settings.analyze_chunk_chars)
-        ]
+        units: list[tuple[TextSegment, int, str]] = []
+        for segment in segments:
+            if not segment.text.strip():
+                continue
+            if segment.language is None and segment.source == "text_layer":
+                segment.language = detect_language(segment.text)
+            units.extend(
+                (segment, offset, chunk) for offset, chunk in chunks(segment.text, self.settings.analyze_chunk_chars)
+            )
         nlp_engine = self.analyzer.nlp_engine
         if hasattr(nlp_engine, "process_many"):
             artifacts = nlp_engine.process_many([chunk for _, _, chunk in units], "en")
@@ -56,7 +71,7 @@ class Detector:
             results = self.analyzer.analyze(
                 text=chunk,
                 language="en",
-                entities=self.entities,
+                entities=self.entities_for(segment.language),
                 score_threshold=self.settings.score_threshold,
                 nlp_artifacts=nlp_artifacts,
             )
@@ -119,6 +134,48 @@ def build_analyzer(settings: Settings) -> Any:
         return analyzer
 
 
+LANGUAGE_ENTITIES: dict[str, tuple[str, ...]] = {
+    "de": ("DE_TAX_ID", "DE_ID_CARD", "DE_PASSPORT", "DE_SOCIAL_SECURITY", "DE_HEALTH_INSURANCE"),
+    "es": ("ES_NIF", "ES_NIE", "ES_PASSPORT"),
+    "it": ("IT_FISCAL_CODE", "IT_IDENTITY_CARD", "IT_PASSPORT", "IT_DRIVER_LICENSE"),
+}
+"""Presidio's national recognizers that piiscan loads, by the language whose text enables them."""
+
+
+def _national_recognizers() -> list[Any]:
+    """Presidio's recognizers for LANGUAGE_ENTITIES, registered under the analyzer's one language."""
+    from presidio_analyzer.predefined_recognizers import (
+        DeHealthInsuranceRecognizer,
+        DeIdCardRecognizer,
+        DePassportRecognizer,
+        DeSocialSecurityRecognizer,
+        DeTaxIdRecognizer,
+        EsNieRecognizer,
+        EsNifRecognizer,
+        EsPassportRecognizer,
+        ItDriverLicenseRecognizer,
+        ItFiscalCodeRecognizer,
+        ItIdentityCardRecognizer,
+        ItPassportRecognizer,
+    )
+
+    classes = (
+        DeTaxIdRecognizer,
+        DeIdCardRecognizer,
+        DePassportRecognizer,
+        DeSocialSecurityRecognizer,
+        DeHealthInsuranceRecognizer,
+        EsNifRecognizer,
+        EsNieRecognizer,
+        EsPassportRecognizer,
+        ItFiscalCodeRecognizer,
+        ItIdentityCardRecognizer,
+        ItPassportRecognizer,
+        ItDriverLicenseRecognizer,
+    )
+    return [cls(supported_language="en") for cls in classes]
+
+
 _SPACY_LABELS_IGNORED = [
     "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
     "FAC", "ORG",
@@ -145,7 +202,7 @@ def _make_analyzer(model_name: str) -> Any:
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
     registry.remove_recognizer("PhoneRecognizer")
     registry.add_recognizer(WindowedPhoneRecognizer("en"))
-    for recognizer in custom_recognizers("en"):
+    for recognizer in [*custom_recognizers("en"), *_national_recognizers()]:
         registry.add_recognizer(recognizer)
     log.info("analyzer loaded", extra={"model": model_name})
     return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])

@@ -27,7 +27,7 @@ _NON_NAME_WORDS = frozenset(
             "freundlichen grüßen grussen grüssen gruen straße strasse guthaben änderung anderung zum zur",
             "objet madame monsieur cordialement salutations adresse téléphone telephone rue",
             "asunto estimado estimada señor senor señora senora atentamente saludos dirección direccion calle",
-            "cambio",
+            "cambio auth code",
         )
     ).split()
 )
@@ -37,6 +37,20 @@ _HONORIFIC_OR_LABEL = re.compile(
     r"\s*[:/]?)\s*$",
     re.IGNORECASE,
 )
+_MASK_RUN = re.compile(r"(?i)\b(?:x{3,}|\*{3,})")
+_DATE_LIKE = re.compile(r"^\s*\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})\s*$|^\s*\d{4}[./-]\d{1,2}[./-]\d{1,2}\s*$")
+_MORE_SPECIFIC_THAN_PHONE = frozenset({"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID"})
+# Presidio patterns that fit any number of the right length; without one of these words near
+# them an order number becomes an NHS number (a mod-11 check passes one time in eleven).
+_NEEDS_CONTEXT: dict[str, tuple[str, ...]] = {
+    "UK_NHS": ("nhs", "health", "patient"),
+    "US_BANK_NUMBER": ("account", "bank", "acct", "routing", "checking", "savings"),
+    "US_DRIVER_LICENSE": ("driver", "license", "licence", "dl", "permit"),
+    "US_PASSPORT": ("passport",),
+    "US_ITIN": ("itin", "taxpayer", "tax"),
+    "MEDICAL_LICENSE": ("dea", "license", "licence", "medical"),
+}
+_CONTEXT_WINDOW = 80
 _CONTAINERS = frozenset({"MRZ", "EMAIL_ADDRESS", "STREET_ADDRESS", "IBAN_CODE", "CREDIT_CARD"})
 """A finding inside one of these is a piece of it (the domain of an e-mail read as a URL, the
 document number of an MRZ read as a licence, the town of an address), not a finding of its own."""
@@ -45,7 +59,7 @@ document number of an MRZ read as a licence, the town of an address), not a find
 def plausible_person(finding: Finding, text: str) -> bool:
     """Whether a PERSON finding looks like a name; ``text`` is its segment's text."""
     value = finding.text
-    if _NOT_A_NAME.search(value) or sum(c.isalpha() for c in value) < 2:
+    if _NOT_A_NAME.search(value) or sum(c.isalpha() for c in value) < 2 or _MASK_RUN.search(value):
         return False
     words = value.replace("\n", " ").split()
     lowered = [w.strip(".,;:'\u2019").lower() for w in words]
@@ -63,9 +77,17 @@ def suppress(findings: list[Finding], text: str = "") -> list[Finding]:
     """Drop implausible persons and pieces of a larger finding, within one segment."""
     containers = [f for f in findings if f.entity_type in _CONTAINERS]
     kept = []
+    specific = [f for f in findings if f.entity_type in _MORE_SPECIFIC_THAN_PHONE]
     for f in findings:
         if f.entity_type == "PERSON" and f.recognizer != "LabelledNameRecognizer" and not plausible_person(f, text):
             continue
+        words = _NEEDS_CONTEXT.get(f.entity_type)
+        if words and not _has_context(text, f, words):
+            continue
+        if f.entity_type == "PHONE_NUMBER" and (
+            _DATE_LIKE.match(f.text) or any(s.start < f.end and f.start < s.end for s in specific)
+        ):
+            continue  # a date or an SSN also fits a phone number's digits; the specific reading wins
         if any(
             c.entity_type != f.entity_type
             and c.start <= f.start
@@ -76,3 +98,8 @@ def suppress(findings: list[Finding], text: str = "") -> list[Finding]:
             continue
         kept.append(f)
     return kept
+
+
+def _has_context(text: str, finding: Finding, words: tuple[str, ...]) -> bool:
+    window = text[max(0, finding.start - _CONTEXT_WINDOW) : finding.end + _CONTEXT_WINDOW // 4].lower()
+    return any(re.search(rf"\b{re.escape(word)}", window) for word in words)

@@ -23,7 +23,9 @@ def _person(text: str, value: str) -> Finding:
         ("Betreff: Anschrift", "Anschrift", False),
         ("Lorem ipsum", "Lorem", False),
         ("mein Konto ist", "mein Konto", False),
-        ("Auth Code 55", "Auth Code", True),
+        ("Auth Code 55", "Auth Code", False),
+        ("XXXX XXXXX 1234", "XXXX XXXXX", False),
+        ("Signed by Bo Li today", "Bo Li", True),
         ("Signed by Margaret Whitfield today", "Margaret Whitfield", True),
         ("María del Carmen Azcona", "María del Carmen Azcona", True),
         ("Dear Mr. Thompson,", "Thompson", True),
@@ -67,3 +69,46 @@ def test_labelled_names(text: str, name: str) -> None:
 def test_labels_without_a_name(text: str) -> None:
     found = [text[r.start : r.end] for r in LabelledNameRecognizer().analyze(text, ["PERSON"])]
     assert all(v[0].isupper() and v.lower() not in ("date", "report") for v in found), found
+
+
+def _f(entity: str, text: str, value: str) -> Finding:
+    start = text.index(value)
+    return Finding(entity, 1.0, 1, "ocr", value, mask(entity, value), start, start + len(value))
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value", "kept"),
+    [
+        ("Order 486-3100132 shipped", "UK_NHS", "486-3100132", False),
+        ("NHS number 486 310 0132", "UK_NHS", "486 310 0132", True),
+        ("Passport no. 912803456", "US_PASSPORT", "912803456", True),
+        ("Invoice 912803456", "US_PASSPORT", "912803456", False),
+        ("Expiry 05.08.2034", "PHONE_NUMBER", "05.08.2034", False),
+        ("Call 217 555 0147", "PHONE_NUMBER", "217 555 0147", True),
+    ],
+)
+def test_context_and_date_filters(text: str, entity: str, value: str, kept: bool) -> None:
+    finding = _f(entity, text, value)
+    assert (suppress([finding], text) == [finding]) is kept
+
+
+def test_phone_reading_of_an_ssn_is_dropped() -> None:
+    text = "SSN 625-09-3288"
+    ssn, phone = _f("US_SSN", text, "625-09-3288"), _f("PHONE_NUMBER", text, "625-09-3288")
+    assert suppress([ssn, phone], text) == [ssn]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Atentamente,\n\nTatiana Ferrero", "Tatiana Ferrero"),
+        ("Mit freundlichen Grüßen\n\nGusti Knappe\n", "Gusti Knappe"),
+        ("Kind regards,\nMargaret Whitfield", "Margaret Whitfield"),
+    ],
+)
+def test_signature_names(text: str, name: str) -> None:
+    assert name in [text[r.start : r.end] for r in LabelledNameRecognizer().analyze(text, ["PERSON"])]
+
+
+def test_closing_without_a_name() -> None:
+    assert LabelledNameRecognizer().analyze("Kind regards,\nthe team", ["PERSON"]) == []

@@ -26,6 +26,18 @@ _PATTERN = re.compile(
     rf"(?<![\w])(?:{_LABELS})(?:[ \t]*/[ \t]*[^\n:]{{1,30}})?[ \t]*(?::[ \t]*|(?:\n[ \t]*){{1,2}})({_NAME})",
     re.IGNORECASE,
 )
+_CLOSINGS = (
+    r"kind\s+regards|best\s+regards|warm\s+regards|regards|sincerely|yours\s+(?:sincerely|faithfully|truly)|"
+    r"best\s+wishes|mit\s+freundlichen\s+gr(?:ü|ue|u)(?:ß|ss)en|(?:viele|beste|freundliche)\s+gr(?:ü|ue|u)(?:ß|ss)e|"
+    r"bien\s+cordialement|cordialement|salutations\s+distingu[ée]es|veuillez\s+agr[ée]er[^\n]*|"
+    r"atentamente|saludos\s+cordiales|un\s+saludo|cordiali\s+saluti|distinti\s+saluti"
+)
+# A letter's signature: the closing formula, then the writer's name alone on its line.
+_FULL_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{1,3}}"
+_SIGNATURE = re.compile(
+    rf"(?<![\w])(?:{_CLOSINGS})[ \t]*[,.!]?[ \t]*(?:\n[ \t]*){{1,3}}({_FULL_NAME})[ \t]*(?=\n|$)",
+    re.IGNORECASE,
+)
 _NOT_NAMES = frozenset(
     {"date", "sex", "nationality", "signature", "address", "number", "no", "card", "type", "expiry", "birth", "of"}
 )
@@ -51,7 +63,7 @@ class LabelledNameRecognizer(EntityRecognizer):
         if "PERSON" not in entities:
             return []
         results = []
-        for match in _PATTERN.finditer(text):
+        for match in (*_PATTERN.finditer(text), *_SIGNATURE.finditer(text)):
             end = None
             for word in re.finditer(r"\S+", match.group(1)):
                 if word.group().lower() in _NOT_NAMES or (end is None and not word.group()[0].isupper()):

@@ -125,10 +125,11 @@ class StreetAddressRecognizer(EntityRecognizer):
     # "Calle Mayor 15", "Avenida de la Constitución 3", "C/ Alcalá, nº 20".
     ES_STREET = re.compile(
         r"(?<![\w-])"
-        r"(?P<type>(?:C/|c/)[ \t]*|(?:"
+        r"(?P<type>(?:C/|c/)[ \t]*|C\.[ \t]+|(?:"
         + _variants(
             "calle avenida avda. avda paseo plaza pza. camino carrera ronda travesía travesia"
-            " carretera ctra. glorieta rambla callejón pasaje"
+            " carretera ctra. glorieta rambla callejón pasaje acceso vial pasadizo cañada alameda"
+            " urbanización urbanizacion vía via cuesta costanilla plazuela polígono poligono senda bulevar"
         )
         + r")[ \t]+)"
         rf"(?P<name>(?:{_ES_PARTICLE})*{_NAME_WORD}(?:[ \t]+(?:{_ES_PARTICLE})*{_NAME_WORD}){{0,4}})"
