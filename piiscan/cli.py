@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from piiscan.rules.context import DEFAULT_VISIBILITY, VISIBILITIES, ScanContext, Uploader
 from piiscan.scanner.model import ScanResult
 
 
@@ -23,20 +24,39 @@ def _expand(inputs: Sequence[str]) -> Iterator[str]:
             yield item
 
 
+def _scan_context(args: argparse.Namespace) -> ScanContext:
+    uploader = Uploader(
+        user_id=args.uploader_id,
+        name=args.uploader_name,
+        emails=tuple(args.uploader_email or ()),
+        phones=tuple(args.uploader_phone or ()),
+    )
+    return ScanContext(uploader=uploader, visibility=args.visibility, tenant=args.tenant)
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
+    from piiscan.rules import HashListError, RulePackError
     from piiscan.scanner.pipeline import Scanner
     from piiscan.scanner.report import exit_status, write_json, write_jsonl, write_table
+    from piiscan.settings import get_settings
 
     sources = list(_expand(args.paths))
-    scanner = Scanner()
+    context = _scan_context(args)
+    overrides = {"rule_pack_dir": args.rule_pack_dir, "hash_list_dir": args.hash_list_dir}
+    settings = get_settings().model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    try:
+        scanner = Scanner(settings)
+    except (RulePackError, HashListError) as exc:
+        print(f"piiscan: {exc}", file=sys.stderr)
+        return 2
     results: list[ScanResult] = []
     show_progress = len(sources) >= 3 and sys.stderr.isatty() and args.format != "jsonl"
     with Progress(transient=True, disable=not show_progress) as progress:
         task = progress.add_task("scanning", total=len(sources))
         for source in sources:
-            result = scanner.scan_source(source).result
+            result = scanner.scan_source(source, context).result
             results.append(result)
             if args.format == "jsonl":
                 write_jsonl(result, sys.stdout, args.reveal)
@@ -46,6 +66,21 @@ def cmd_scan(args: argparse.Namespace) -> int:
     elif args.format == "table":
         write_table(results, sys.stdout, args.reveal)
     return exit_status(results)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from piiscan.evaluate.runner import DEFAULT_PEER_DIR, EvalOptions, run_eval
+
+    options = EvalOptions(
+        corpus=args.corpus,
+        synthetic_dir=args.synthetic_dir,
+        n=args.n,
+        seed=args.seed,
+        baseline=not args.no_baseline,
+        json_out=args.json,
+        peer_dir=args.peer_dir or DEFAULT_PEER_DIR,
+    )
+    return run_eval(options, sys.stdout)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,7 +94,32 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("paths", nargs="+", help="files, folders or s3://bucket/key")
     scan.add_argument("--format", choices=("table", "json", "jsonl"), default="table")
     scan.add_argument("--reveal", action="store_true", help="show raw values (masked otherwise)")
+    who = scan.add_argument_group("upload context", "who uploaded the files and who can see them (feeds the rules)")
+    who.add_argument("--uploader-name", help="the uploader's name (matched fuzzily)")
+    who.add_argument("--uploader-email", action="append", metavar="EMAIL", help="an uploader e-mail (repeatable)")
+    who.add_argument("--uploader-phone", action="append", metavar="PHONE", help="an uploader phone (repeatable)")
+    who.add_argument("--uploader-id", help="the uploader's user id on the platform")
+    who.add_argument(
+        "--visibility",
+        choices=VISIBILITIES,
+        default=DEFAULT_VISIBILITY,
+        help=f"who can see the upload (default {DEFAULT_VISIBILITY}: the platform's default and the safe side)",
+    )
+    who.add_argument("--tenant", help="the platform tenant the upload belongs to")
+    scan.add_argument("--rule-pack-dir", help="operator rule packs (*.yaml) layered over the built-in ones")
+    scan.add_argument("--hash-list-dir", help="hash lists of known illegal files (sha256:/pdq: lines)")
     scan.set_defaults(func=cmd_scan)
+
+    ev = sub.add_parser("eval", help="measure detection against labelled corpora, beside the Presidio baseline")
+    ev.add_argument("--corpus", choices=("synthetic", "peer", "all"), default="all")
+    ev.add_argument("--synthetic-dir", type=Path, help="reuse its labels.json, or generate the corpus there")
+    ev.add_argument("--n", type=int, default=4, help="synthetic files per kind (default 4)")
+    ev.add_argument("--seed", type=int, default=7, help="synthetic corpus seed (default 7)")
+    ev.add_argument("--peer-dir", type=Path, help="peer corpus (default <repo>/../shared/corpus/peer)")
+    ev.add_argument("--no-baseline", action="store_true", help="skip plain Presidio on plain Tesseract")
+    ev.add_argument("--json", type=Path, metavar="OUT", help="also write every figure as JSON (no raw values)")
+    ev.set_defaults(func=cmd_eval)
+
     return parser
 
 

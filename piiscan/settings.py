@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     ocr_engine: str = Field("auto", pattern="^(auto|tesserocr|pytesseract)$")
     ocr_languages: str = "eng"
     """Tesseract language packs, '+'-joined; more packs cost time on every page."""
+    ocr_repair: bool = True
+    """Give poorly read pages second passes: upright rotated pages, binarise noisy scans."""
     ocr_detect_language: bool = True
     """Read a page again with its own language pack when it is German, French, Spanish or Italian."""
     ocr_timeout_s: float = Field(60.0, gt=0)
@@ -58,6 +60,68 @@ class Settings(BaseSettings):
     # Storage
     s3_endpoint_url: str | None = None
     """Any S3-compatible endpoint (MinIO, moto); credentials come from the usual AWS variables."""
+
+    # Service: `piiscan serve`, `piiscan worker`, `piiscan beat` (see README "Service")
+    embedded: bool = False
+    """One process, no services: SQLite, a local folder as the bucket, the worker in a thread."""
+    database_url: str = "sqlite:///var/piiscan.db"
+    """SQLAlchemy URL; PostgreSQL (postgresql+psycopg://...) in production, SQLite only when embedded."""
+    database_schema: str | None = Field(None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    """PostgreSQL schema that holds piiscan's tables (created when missing)."""
+    auto_migrate: bool = True
+    """Upgrade the database to the newest migration when the API or a worker starts."""
+    broker_url: str = "redis://localhost:6379/0"
+    """Celery broker: redis://... or amqp://... (RabbitMQ)."""
+    task_queue: str = "piiscan"
+    task_time_limit_s: int = Field(600, gt=10)
+    """Per scan task; a soft limit 10 s earlier marks the scan failed with the reason."""
+    task_max_retries: int = Field(5, ge=0)
+    """Retries of transient storage and database errors (exponential backoff), then `failed`."""
+    task_retry_backoff_s: float = Field(2.0, gt=0)
+    task_retry_backoff_max_s: float = Field(300.0, gt=0)
+    scan_max_attempts: int = Field(3, ge=1)
+    """A scan whose worker died this many times (a file that kills the scanner) ends `failed`."""
+    worker_max_tasks_per_child: int = Field(200, ge=1)
+    stale_scan_s: int = Field(900, ge=10)
+    """The beat sweeper re-sends scans queued or running longer than this (lost messages)."""
+    storage_backend: str = Field("s3", pattern="^(s3|local)$")
+    local_storage_dir: str = "var/buckets"
+    """Embedded store: one sub-folder per bucket."""
+    buckets: list[str] = Field(default_factory=list)
+    """Allow-list of buckets piiscan reads (JSON list); any other bucket is refused."""
+    download_dir: str | None = None
+    """Where objects are streamed to while scanned (the system temp folder by default)."""
+    hook_tokens: dict[str, SecretStr] = Field(default_factory=dict)
+    """Tenant → hook token (JSON object); a request without a known token starts no scan."""
+    callback_urls: dict[str, str] = Field(default_factory=dict)
+    """Tenant → webhook URL for scans started by bucket notifications (which carry none)."""
+    webhook_secret: SecretStr = SecretStr("changethis")
+    """Key of the HMAC-SHA256 webhook signature (and of keyed hashes); required outside embedded mode."""
+    webhook_timeout_s: float = Field(10.0, gt=0)
+    webhook_max_attempts: int = Field(8, ge=1)
+
+    def service_problems(self, for_api: bool = True) -> list[str]:
+        """What keeps this configuration from running the service (API or worker) outside embedded mode."""
+        if self.embedded:
+            return []
+        problems = []
+        secret = self.webhook_secret.get_secret_value()
+        if secret.lower() in _DEFAULT_SECRETS or len(secret) < 16:
+            problems.append("PIISCAN_WEBHOOK_SECRET is a default or shorter than 16 characters; set a random one")
+        for tenant, token in self.hook_tokens.items():
+            value = token.get_secret_value()
+            if value.lower() in _DEFAULT_SECRETS or len(value) < 16:
+                problems.append(f"the hook token of tenant {tenant!r} is a default or shorter than 16 characters")
+        if for_api and not self.hook_tokens:
+            problems.append("PIISCAN_HOOK_TOKENS is empty: no request could start a scan")
+        if not self.buckets:
+            problems.append("PIISCAN_BUCKETS is empty: every bucket would be refused")
+        if self.database_url.startswith("sqlite"):
+            problems.append("PIISCAN_DATABASE_URL is SQLite, which is for the embedded mode only; use PostgreSQL")
+        return problems
+
+
+_DEFAULT_SECRETS = frozenset({"changethis", "changeme", "secret", "password", "test", "default", ""})
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from piiscan.scanner.errors import OcrTimeoutError, OcrUnavailableError
 from piiscan.scanner.language import TESSERACT_PACKS, detect_language
@@ -167,6 +167,8 @@ class OcrWord:
     box: BBox
     conf: float
     text: str
+    rotation: int = 0
+    """Clockwise degrees the page was turned to read this word (boxes are already mapped back)."""
 
 
 def ocr_image(image: Image.Image, page: int, settings: Settings, engine: OcrEngine | None = None) -> TextSegment:
@@ -178,18 +180,106 @@ def ocr_image(image: Image.Image, page: int, settings: Settings, engine: OcrEngi
     engine = engine or get_engine(settings)
     prepared, factor = prepare(image, settings)
     words = parse_words(engine.tsv(prepared, settings.ocr_languages, settings.ocr_timeout_s))
+    if settings.ocr_repair and _poor(words, prepared):
+        words = _repair(words, prepared, engine, settings)
     language = None
     if settings.ocr_detect_language:
-        language = detect_language(" ".join(w.text for w in words))
+        language = detect_language(" ".join(w.text for w in words if w.conf >= 60 and not _looks_like_mrz(w.text)))
         pack = TESSERACT_PACKS.get(language or "")
         if pack and pack not in settings.ocr_languages.split("+") and _pack_installed(pack, settings):
             # The English model drops diacritics (Köhler read as Kohler): read once more with the
             # language's own model, which costs one more pass on non-English pages only.
-            words = parse_words(engine.tsv(prepared, f"{pack}+{settings.ocr_languages}", settings.ocr_timeout_s))
+            words = _best(
+                words, _read(prepared, engine, f"{pack}+{settings.ocr_languages}", settings, _rotation_of(words))
+            )
     words = _reread_mrz_lines(words, prepared, engine, settings)
     segment = build_segment(words, page, 1.0 / factor)
     segment.language = language
     return segment
+
+
+_POOR_MEAN_CONF = 70.0
+_UNREADABLE_MEAN_CONF = 50.0
+"""Below this a page is likely turned; between it and _POOR_MEAN_CONF, likely noisy."""
+_MIN_WORDS = 4
+
+
+def _quality(words: list[OcrWord]) -> float:
+    """Confidence-weighted characters read: more text read well is better."""
+    return sum(max(w.conf, 0.0) * sum(ch.isalnum() for ch in w.text) for w in words) / 100.0
+
+
+def _mean_conf(words: list[OcrWord]) -> float:
+    confs = [w.conf for w in words if w.conf >= 0]
+    return sum(confs) / len(confs) if confs else 0.0
+
+
+def _poor(words: list[OcrWord], image: Image.Image) -> bool:
+    """Few words on a large image, or words read with low confidence: worth a second look."""
+    if len(words) < _MIN_WORDS:
+        return min(image.size) >= 200
+    return _mean_conf(words) < _POOR_MEAN_CONF
+
+
+def _best(current: list[OcrWord], candidate: list[OcrWord]) -> list[OcrWord]:
+    return candidate if _quality(candidate) > _quality(current) else current
+
+
+def _repair(words: list[OcrWord], image: Image.Image, engine: OcrEngine, settings: Settings) -> list[OcrWord]:
+    """Second passes for a poor read: an upside-down or sideways page (phone photos), then noise.
+
+    Tesseract's own orientation detection was tried and dropped: on synthetic pages it
+    called upright pages upside down, and in-process it aborted the worker. Reading the
+    turned page and keeping the better result is slower only for pages that read poorly.
+    """
+    if len(words) < _MIN_WORDS or _mean_conf(words) < _UNREADABLE_MEAN_CONF:
+        for rotation in (180, 90, 270):
+            words = _best(words, _read(image, engine, settings.ocr_languages, settings, rotation))
+            if not _poor(words, image):
+                break
+    if _mean_conf(words) < _POOR_MEAN_CONF:
+        words = _best(words, _read(binarise(image), engine, settings.ocr_languages, settings, _rotation_of(words)))
+    return words
+
+
+def _read(image: Image.Image, engine: OcrEngine, languages: str, settings: Settings, rotation: int) -> list[OcrWord]:
+    """OCR ``image`` turned clockwise by ``rotation`` degrees, boxes mapped back to ``image``."""
+    turned = image.rotate(-rotation, expand=True) if rotation else image
+    words = parse_words(engine.tsv(turned, languages, settings.ocr_timeout_s))
+    if not rotation:
+        return words
+    width, height = image.size
+    return [OcrWord(w.line, _unrotate(w.box, rotation, width, height), w.conf, w.text, rotation) for w in words]
+
+
+def _rotation_of(words: list[OcrWord]) -> int:
+    return words[0].rotation if words else 0
+
+
+def _unrotate(box: BBox, rotation: int, width: int, height: int) -> BBox:
+    """Map a box found in the image turned clockwise by ``rotation`` back to the original."""
+    if rotation == 90:
+        return BBox(box.top, height - box.left - box.width, box.height, box.width)
+    if rotation == 180:
+        return BBox(width - box.left - box.width, height - box.top - box.height, box.width, box.height)
+    if rotation == 270:
+        return BBox(width - box.top - box.height, box.left, box.height, box.width)
+    return box
+
+
+def binarise(image: Image.Image) -> Image.Image:
+    """Median filter against speckle, then Otsu's global threshold."""
+    import numpy as np
+
+    smoothed = image.convert("L").filter(ImageFilter.MedianFilter(3))
+    pixels = np.asarray(smoothed)
+    histogram = np.bincount(pixels.ravel(), minlength=256).astype(float)
+    total = pixels.size
+    weights = np.cumsum(histogram)
+    means = np.cumsum(histogram * np.arange(256))
+    between = (means[-1] * weights / total - means) ** 2 / np.maximum(weights * (total - weights), 1)
+    threshold = int(np.argmax(between))
+    return Image.fromarray(((pixels > threshold) * 255).astype("uint8"), mode="L")
 
 
 def _pack_installed(pack: str, settings: Settings) -> bool:
@@ -208,22 +298,27 @@ def _reread_mrz_lines(words: list[OcrWord], image: Image.Image, engine: OcrEngin
     for key in candidates:
         for word in lines[key]:
             box = box.union(word.box)
-    pad = max(box.height // max(len(candidates), 1), 10)
+    rotation = _rotation_of(words)
+    pad = max(min(box.width, box.height) // (2 * max(len(candidates), 1)), 10)
     left, top = max(box.left - pad, 0), max(box.top - pad, 0)
     right, bottom = min(box.right + pad, image.width), min(box.bottom + pad, image.height)
     crop = image.crop((left, top, right, bottom))
-    reread = parse_words(engine.tsv(crop, "eng", settings.ocr_timeout_s, whitelist=MRZ_CHARS))
+    turned = crop.rotate(-rotation, expand=True) if rotation else crop
+    reread = parse_words(engine.tsv(turned, "eng", settings.ocr_timeout_s, whitelist=MRZ_CHARS))
     if sum(len(w.text) for w in reread) < 28:
         return words
-    moved = [
-        OcrWord(
-            (-1, 0, *w.line[2:]),  # a block of its own, after the page's text
-            BBox(w.box.left + left, w.box.top + top, w.box.width, w.box.height),
-            w.conf,
-            w.text,
+    moved = []
+    for w in reread:
+        local = _unrotate(w.box, rotation, crop.width, crop.height)
+        moved.append(
+            OcrWord(
+                (-1, 0, *w.line[2:]),  # a block of its own, after the page's text
+                BBox(local.left + left, local.top + top, local.width, local.height),
+                w.conf,
+                w.text,
+                rotation,
+            )
         )
-        for w in reread
-    ]
     dropped = set(candidates)
     return [w for w in words if w.line not in dropped] + moved
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
+from piiscan.rules.context import ScanContext
 from piiscan.rules.engine import RuleEngine
 from piiscan.scanner import extract as extract_mod
 from piiscan.scanner import language
@@ -51,7 +52,7 @@ class Scanner:
     ) -> None:
         self.settings = settings or get_settings()
         self._detector = detector
-        self.rules = rules or RuleEngine()
+        self.rules = rules or RuleEngine(self.settings)
         self._ocr_engine = ocr_engine
 
     @property
@@ -66,20 +67,22 @@ class Scanner:
         language.warm_up()
         if self._ocr_engine is None:
             self._ocr_engine = get_engine(self.settings)
+        self.rules.warm_up()
 
     def _ocr(self, image: Image.Image, page: int) -> TextSegment:
         return ocr_image(image, page, self.settings, self._ocr_engine)
 
-    def scan_source(self, source: str) -> ScanOutput:
+    def scan_source(self, source: str, context: ScanContext | None = None) -> ScanOutput:
         """Scan a path or ``s3://`` address; reading errors are outcomes too."""
         started = time.perf_counter()
         try:
             data = read_input(source, self.settings)
         except ScanError as exc:
             return ScanOutput(self._error(source, None, 0, exc, started))
-        return self.scan(data, source)
+        return self.scan(data, source, context)
 
-    def scan(self, data: bytes, source: str) -> ScanOutput:
+    def scan(self, data: bytes, source: str, context: ScanContext | None = None) -> ScanOutput:
+        """Scan one file; ``context`` (uploader, visibility, tenant) feeds the rules."""
         started = time.perf_counter()
         sha = hashlib.sha256(data).hexdigest()
         media_type: str | None = None
@@ -100,7 +103,7 @@ class Scanner:
                 "message": f"The scanner failed on this file ({type(exc).__name__}); it was not scanned.",
             }
             return ScanOutput(result)
-        result = self._result(source, sha, len(data), media_type, extraction, findings, started)
+        result = self._result(source, sha, len(data), media_type, extraction, findings, started, context)
         if ctx.warnings:
             result.warnings = [w.to_dict() for w in ctx.warnings]
         return ScanOutput(result, extraction, ctx.warnings)
@@ -114,8 +117,9 @@ class Scanner:
         extraction: Extraction,
         findings: list[Finding],
         started: float,
+        context: ScanContext | None = None,
     ) -> ScanResult:
-        decision = self.rules.evaluate(findings)
+        decision = self.rules.evaluate(findings, extraction, context, sha256=sha)
         return ScanResult(
             source=source,
             sha256=sha,

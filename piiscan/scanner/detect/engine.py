@@ -8,6 +8,7 @@ is switched to its bundled public-suffix snapshot.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -69,7 +70,7 @@ class Detector:
         by_segment: dict[int, tuple[TextSegment, list[Finding]]] = {}
         for (segment, offset, chunk), nlp_artifacts in zip(units, artifacts, strict=True):
             results = self.analyzer.analyze(
-                text=chunk,
+                text=ocr_digit_fix(chunk) if segment.source == "ocr" else chunk,
                 language="en",
                 entities=self.entities_for(segment.language),
                 score_threshold=self.settings.score_threshold,
@@ -86,17 +87,45 @@ class Detector:
                         page=segment.page,
                         source=segment.source,
                         text=value,
-                        masked=mask(result.entity_type, value),
+                        masked="",
                         start=start,
                         end=end,
-                        bbox=segment.bbox_for(start, end),
                         origin=segment.origin,
                         recognizer=(result.recognition_metadata or {}).get("recognizer_name"),
                     )
                 )
-        findings = [f for segment, found in by_segment.values() for f in suppress(found, segment.text)]
+        findings = []
+        for segment, found in by_segment.values():
+            for f in suppress(found, segment.text):
+                # masks and boxes are set after filtering, which may trim a span
+                f.masked = mask(f.entity_type, f.text)
+                f.bbox = segment.bbox_for(f.start, f.end)
+                findings.append(f)
         findings.sort(key=lambda f: (f.page, f.origin or "", f.start))
         return findings
+
+
+_DIGITISH_TOKEN = re.compile(r"(?<![A-Za-z])[0-9OoQDIl|SBZ]{2,}(?![A-Za-z])")
+_LETTER_TO_DIGIT = str.maketrans(
+    {"O": "0", "o": "0", "Q": "0", "D": "0", "I": "1", "l": "1", "|": "1", "S": "5", "B": "8", "Z": "2"}
+)
+
+
+def ocr_digit_fix(text: str) -> str:
+    """Read letters inside digit runs as the digits OCR mistook them for ("55O0" -> "5500").
+
+    Only tokens that are mostly digits change, and every change keeps the length, so
+    the offsets of what is found still point into the original OCR text.
+    """
+
+    def fix(match: re.Match[str]) -> str:
+        token = match.group()
+        digits = sum(ch.isdigit() for ch in token)
+        if digits < 2 or digits * 3 < len(token) * 2:
+            return token
+        return token.translate(_LETTER_TO_DIGIT)
+
+    return _DIGITISH_TOKEN.sub(fix, text)
 
 
 def chunks(text: str, size: int) -> Iterator[tuple[int, str]]:
@@ -200,6 +229,12 @@ def _make_analyzer(model_name: str) -> Any:
     nlp_engine.load()
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
+    from presidio_analyzer.predefined_recognizers import IbanRecognizer
+
+    for recognizer in registry.recognizers:
+        if isinstance(recognizer, IbanRecognizer):
+            # the registry's case-insensitive default made lower-case look-alikes pass as IBANs
+            recognizer.global_regex_flags = re.DOTALL | re.MULTILINE
     registry.remove_recognizer("PhoneRecognizer")
     registry.add_recognizer(WindowedPhoneRecognizer("en"))
     for recognizer in [*custom_recognizers("en"), *_national_recognizers()]:

@@ -9,6 +9,7 @@ or salutation word, and a single word only after an honorific or a field label.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from piiscan.scanner.model import Finding
 
@@ -34,7 +35,7 @@ _NON_NAME_WORDS = frozenset(
 _HONORIFIC_OR_LABEL = re.compile(
     r"(?:\b(?:mr|mrs|ms|miss|dr|prof|sir|herr|frau|hr|fr|m|mme|mlle|sr|sra|srta|don|doña)\.?"
     r"|\b(?:name|surname|given names?|first name|last name|nachname|vorname|nom|prénom|nombre|apellidos?)"
-    r"\s*[:/]?)\s*$",
+    r"\s*[:/]?|\b(?:name is|call me|i am|i'm|ich bin|je suis|me llamo|soy))\s*$",
     re.IGNORECASE,
 )
 _MASK_RUN = re.compile(r"(?i)\b(?:x{3,}|\*{3,})")
@@ -51,6 +52,7 @@ _NEEDS_CONTEXT: dict[str, tuple[str, ...]] = {
     "MEDICAL_LICENSE": ("dea", "license", "licence", "medical"),
 }
 _CONTEXT_WINDOW = 80
+_RELATIVE_DATES = frozenset({"today", "yesterday", "tomorrow", "tonight", "now", "this morning", "this evening"})
 _CONTAINERS = frozenset({"MRZ", "EMAIL_ADDRESS", "STREET_ADDRESS", "IBAN_CODE", "CREDIT_CARD"})
 """A finding inside one of these is a piece of it (the domain of an e-mail read as a URL, the
 document number of an MRZ read as a licence, the town of an address), not a finding of its own."""
@@ -73,14 +75,47 @@ def plausible_person(finding: Finding, text: str) -> bool:
     return True
 
 
+_WORD_SPAN = re.compile(r"\S+")
+
+
+def trim_person(finding: Finding, text: str) -> Finding:
+    """Cut words off either end of a PERSON span that cannot be part of a name.
+
+    NER on OCR lines often takes a neighbouring field along ("Michael Bailey 1962-12-13");
+    the name inside is still a finding.
+    """
+    words = list(_WORD_SPAN.finditer(finding.text))
+
+    def name_like(word: str) -> bool:
+        bare = word.strip(".,;:'\u2019")
+        return (
+            bool(bare) and bare[:1].isupper() and not _NOT_A_NAME.search(bare) and bare.lower() not in _NON_NAME_WORDS
+        )
+
+    first, last = 0, len(words) - 1
+    while first <= last and not name_like(words[first].group()):
+        first += 1
+    while last >= first and not name_like(words[last].group()):
+        last -= 1
+    if first > last or (first == 0 and last == len(words) - 1):
+        return finding
+    start = finding.start + words[first].start()
+    end = finding.start + words[last].end()
+    return replace(finding, start=start, end=end, text=text[start:end])
+
+
 def suppress(findings: list[Finding], text: str = "") -> list[Finding]:
     """Drop implausible persons and pieces of a larger finding, within one segment."""
     containers = [f for f in findings if f.entity_type in _CONTAINERS]
     kept = []
     specific = [f for f in findings if f.entity_type in _MORE_SPECIFIC_THAN_PHONE]
     for f in findings:
-        if f.entity_type == "PERSON" and f.recognizer != "LabelledNameRecognizer" and not plausible_person(f, text):
-            continue
+        if f.entity_type == "PERSON" and f.recognizer != "LabelledNameRecognizer":
+            f = trim_person(f, text)
+            if not plausible_person(f, text):
+                continue
+        if f.entity_type == "DATE_TIME" and f.text.strip().lower() in _RELATIVE_DATES:
+            continue  # "today" is no date of anyone's
         words = _NEEDS_CONTEXT.get(f.entity_type)
         if words and not _has_context(text, f, words):
             continue

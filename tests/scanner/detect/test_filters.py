@@ -112,3 +112,9 @@ def test_signature_names(text: str, name: str) -> None:
 
 def test_closing_without_a_name() -> None:
     assert LabelledNameRecognizer().analyze("Kind regards,\nthe team", ["PERSON"]) == []
+
+
+def test_person_span_trimmed_to_the_name() -> None:
+    text = "Full name Date of birth\nMichael Bailey 1962-12-13"
+    found = suppress([_person(text, "Michael Bailey 1962-12-13")], text)
+    assert [(f.text, text[f.start : f.end]) for f in found] == [("Michael Bailey", "Michael Bailey")]

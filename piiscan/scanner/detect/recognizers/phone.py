@@ -47,7 +47,8 @@ class WindowedPhoneRecognizer(PhoneRecognizer):
                     covered.update(range(match.start, match.end))
                     match.start += start
                     match.end += start
-                    results.append(self._get_recognizer_result(match, text, region, nlp_artifacts))
+                    label = _region_label(match, region)
+                    results.append(self._get_recognizer_result(match, text, label, nlp_artifacts))
                 if sum(piece[i].isdigit() for i in covered) >= digits:
                     break  # every digit is explained; other regions would only relabel it
         deduped: list[RecognizerResult] = EntityRecognizer.remove_duplicates(results)
@@ -58,3 +59,16 @@ class WindowedPhoneRecognizer(PhoneRecognizer):
     ) -> RecognizerResult:
         result: RecognizerResult = super()._get_recognizer_result(match, text, region, nlp_artifacts)  # type: ignore[no-untyped-call]
         return result
+
+
+def _region_label(match: phonenumbers.PhoneNumberMatch, region: str) -> str:
+    """The region an explanation names: the number's own for an international number, as Presidio does.
+
+    A number written with ``+`` carries its country, so "+44 20 7123 4567" is a GB number even
+    when the US matcher found it; a national number belongs to the region whose matcher read it.
+    """
+    if match.raw_string.startswith("+"):
+        own: str | None = phonenumbers.region_code_for_number(match.number)
+        if own and own != phonenumbers.UNKNOWN_REGION:
+            return own
+    return region
