@@ -42,7 +42,7 @@ def test_clean(engine: RuleEngine, doc: MakeDoc) -> None:
     findings, extraction = doc("Nothing personal here, only weather: sunny.", [])
     decision = engine.evaluate(findings, extraction, ScanContext())
     assert (decision.verdict, decision.severity, decision.rules) == ("clean", "none", [])
-    assert decision.rule_pack_version == "default@1.0.0"
+    assert decision.rule_pack_version == "default@1.1.0"
 
 
 def test_findings_only_call_still_works(doc: MakeDoc) -> None:
@@ -295,3 +295,14 @@ def test_context_is_validated() -> None:
 
 def test_extraction_without_findings_or_text(engine: RuleEngine) -> None:
     assert engine.evaluate([], Extraction()).verdict == "clean"
+
+
+def test_an_address_alone_is_a_shops_not_a_persons(engine: RuleEngine, doc: MakeDoc) -> None:
+    receipt = "CORNER MARKET\n2002 Hill Road, East Sharon, ND 03720\nTOTAL 12.40\nCARD **** 1234"
+    findings, extraction = doc(receipt, [("STREET_ADDRESS", "2002 Hill Road, East Sharon, ND 03720")])
+    assert engine.evaluate(findings, extraction, ScanContext()).verdict == "clean"
+    letter = "Peter Novak\n2002 Hill Road, East Sharon, ND 03720"
+    findings, extraction = doc(
+        letter, [("PERSON", "Peter Novak"), ("STREET_ADDRESS", "2002 Hill Road, East Sharon, ND 03720")]
+    )
+    assert engine.evaluate(findings, extraction, ScanContext()).verdict != "clean"
