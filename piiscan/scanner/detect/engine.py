@@ -53,12 +53,10 @@ class Detector:
         return self._by_language.get(language or "", self.entities)
 
     def detect(self, segments: Iterable[TextSegment]) -> list[Finding]:
+        segments = [segment for segment in segments if segment.text.strip()]
+        _assign_document_language(segments)
         units: list[tuple[TextSegment, int, str]] = []
         for segment in segments:
-            if not segment.text.strip():
-                continue
-            if segment.language is None and segment.source == "text_layer":
-                segment.language = detect_language(segment.text)
             units.extend(
                 (segment, offset, chunk) for offset, chunk in chunks(segment.text, self.settings.analyze_chunk_chars)
             )
@@ -105,6 +103,27 @@ class Detector:
         return findings
 
 
+def _assign_document_language(segments: list[TextSegment]) -> None:
+    """One language for a document's text layer, detected on its opening text.
+
+    Detection costs about 40 ms for a page; documents rarely change language from page
+    to page, and OCR segments carry the language their page was read in already.
+    """
+    layer = [s for s in segments if s.source == "text_layer" and s.language is None]
+    if not layer:
+        return
+    sample, size = [], 0
+    for segment in layer:
+        sample.append(segment.text)
+        size += len(segment.text)
+        if size >= _LANGUAGE_SAMPLE_CHARS:
+            break
+    language = detect_language("\n".join(sample)[:_LANGUAGE_SAMPLE_CHARS])
+    for segment in layer:
+        segment.language = language
+
+
+_LANGUAGE_SAMPLE_CHARS = 1500
 _DIGITISH_TOKEN = re.compile(r"(?<![A-Za-z])[0-9OoQDIl|SBZ]{2,}(?![A-Za-z])")
 _LETTER_TO_DIGIT = str.maketrans(
     {"O": "0", "o": "0", "Q": "0", "D": "0", "I": "1", "l": "1", "|": "1", "S": "5", "B": "8", "Z": "2"}

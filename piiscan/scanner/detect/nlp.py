@@ -73,19 +73,29 @@ def fast_doc(vocab: Vocab, text: str) -> Doc:
     Six times cheaper than spaCy's tokenizer on a page; the tokens only serve context
     words around pattern matches and the alignment of NER spans.
     """
+    return _tokenize(vocab, text)[0]
+
+
+def _tokenize(vocab: Vocab, text: str) -> tuple[Doc, list[str], list[int]]:
+    """The Doc plus its words and their offsets, read without building a Token per word
+    (iterating a Doc creates Python objects; on a page that cost more than the NER)."""
     words: list[str] = []
     spaces: list[bool] = []
+    starts: list[int] = []
     for match in _TOKEN.finditer(text):
         token = match.group()
+        start = match.start()
         if token[0].isspace():
             if words and not spaces[-1] and token[0] == " " and not words[-1][0].isspace():
                 spaces[-1] = True
                 token = token[1:]
+                start += 1
             if not token:
                 continue
         words.append(token)
         spaces.append(False)
-    return Doc(vocab, words=words, spaces=spaces)
+        starts.append(start)
+    return Doc(vocab, words=words, spaces=spaces), words, starts
 
 
 def cheap_lemma(word: str) -> str:
@@ -132,7 +142,8 @@ class SelectiveSpacyNlpEngine(SpacyNlpEngine):
         if not self.nlp:
             raise ValueError("NLP engine is not loaded")
         nlp = self.nlp[language]
-        docs = [fast_doc(nlp.vocab, text) for text in texts]
+        tokenized = [_tokenize(nlp.vocab, text) for text in texts]
+        docs = [doc for doc, _, _ in tokenized]
         jobs = [(i, start, end) for i, text in enumerate(texts) for start, end in ner_spans(text)]
         found: list[list[Any]] = [[] for _ in texts]
         if jobs:
@@ -151,9 +162,18 @@ class SelectiveSpacyNlpEngine(SpacyNlpEngine):
                                 found[i].append(span)
                         offset += len(part) + 1
         out = []
-        for doc, ents in zip(docs, found, strict=True):
+        for (doc, words, starts), ents in zip(tokenized, found, strict=True):
             doc.ents = filter_spans(ents)
-            for token in doc:
-                token.lemma_ = cheap_lemma(token.text)
-            out.append(self._doc_to_nlp_artifact(doc, language))
+            entities, scores = self._get_updated_entities(list(doc.ents), self._get_scores_for_entities(doc))
+            out.append(
+                NlpArtifacts(
+                    entities=entities,
+                    tokens=doc,
+                    tokens_indices=starts,
+                    lemmas=[cheap_lemma(word) for word in words],
+                    nlp_engine=self,
+                    language=language,
+                    scores=scores,
+                )
+            )
         return out
