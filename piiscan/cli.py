@@ -83,6 +83,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(options, sys.stdout)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from piiscan.api.serve import serve
+
+    demo = Path(args.demo) if args.demo is not None else None
+    return serve(args.host, args.port, embedded=args.embedded, demo=demo)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from piiscan.api.serve import worker
+
+    return worker(args.concurrency, args.loglevel, args.hostname)
+
+
+def cmd_beat(args: argparse.Namespace) -> int:
+    from piiscan.api.serve import beat
+
+    return beat(args.loglevel, args.schedule)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="piiscan", description="Scan uploads for personal data and abusive or illegal content."
@@ -120,6 +139,27 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", type=Path, metavar="OUT", help="also write every figure as JSON (no raw values)")
     ev.set_defaults(func=cmd_eval)
 
+    srv = sub.add_parser("serve", help="run the scan service's HTTP API (upload hook, scans)")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    srv.add_argument(
+        "--embedded", action="store_true", help="no services: SQLite, var/buckets/ as the bucket, in-process worker"
+    )
+    srv.add_argument(
+        "--demo", nargs="?", const="samples", metavar="DIR", help="drop DIR's files (default samples/) into the bucket"
+    )
+    srv.set_defaults(func=cmd_serve)
+
+    wrk = sub.add_parser("worker", help="run a Celery worker that scans queued uploads")
+    wrk.add_argument("--concurrency", type=int, default=2, help="worker processes (default 2)")
+    wrk.add_argument("--loglevel", default="INFO")
+    wrk.add_argument("--hostname", help="Celery node name (default celery@<host>)")
+    wrk.set_defaults(func=cmd_worker)
+
+    bt = sub.add_parser("beat", help="run the scheduler that re-sends lost scans and webhooks every minute")
+    bt.add_argument("--loglevel", default="INFO")
+    bt.add_argument("--schedule", default="/tmp/piiscan-beat-schedule", help="beat's schedule file")
+    bt.set_defaults(func=cmd_beat)
     return parser
 
 

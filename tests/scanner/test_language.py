@@ -46,5 +46,18 @@ def test_national_identifiers_only_in_their_language(scanner: Scanner) -> None:
     detector: Detector = scanner.detector
     spanish = "Le adjunto una copia de mi documento nacional, NIF 12345678Z, para el contrato."
     english = "Our order reference is 12345678Z, please keep it for the contract."
-    found = detector.detect([TextSegment(spanish, 1, "text_layer"), TextSegment(english, 2, "text_layer")])
-    assert [(f.entity_type, f.page) for f in found if f.entity_type == "ES_NIF"] == [("ES_NIF", 1)]
+    in_spanish = detector.detect([TextSegment(spanish, 1, "text_layer")])
+    in_english = detector.detect([TextSegment(english, 1, "text_layer")])
+    assert [f.entity_type for f in in_spanish if f.entity_type == "ES_NIF"] == ["ES_NIF"]
+    assert [f.entity_type for f in in_english if f.entity_type == "ES_NIF"] == []
+
+
+def test_a_document_gets_one_language_from_its_opening_text(scanner: Scanner) -> None:
+    pages = [
+        TextSegment(
+            "Sehr geehrte Damen und Herren, hiermit kündige ich meinen Vertrag zum Monatsende.", 1, "text_layer"
+        ),
+        TextSegment("Steuer-ID 12 345 678 901", 2, "text_layer"),
+    ]
+    scanner.detector.detect(pages)
+    assert [p.language for p in pages] == ["de", "de"]

@@ -1,0 +1,182 @@
+"""The upload hook: a scan request from the platform, or an S3 bucket notification.
+
+Both answer at once with a scan id: the object is checked with a HEAD (allow-listed bucket,
+existing version, size under the cap) and the scan is queued; the same object version gets
+the same scan however often it is announced.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request, status
+from starlette.concurrency import run_in_threadpool
+
+from piiscan.api.deps import ServicesDep, TenantDep
+from piiscan.api.errors import ApiError
+from piiscan.api.s3events import MalformedEventError, parse_event
+from piiscan.api.schemas import ErrorOut, EventsAccepted, ScanAccepted, ScanRequest
+from piiscan.rules.context import VISIBILITIES
+from piiscan.storage import ObjectInfo
+from piiscan.store import repo
+from piiscan.workers.services import Services
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1/hook", tags=["hook"])
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorOut, "description": "Malformed request or event"},
+    401: {"model": ErrorOut, "description": "Missing or unknown hook token"},
+    403: {"model": ErrorOut, "description": "The tenant in the body is not the token's"},
+    404: {"model": ErrorOut, "description": "Unknown bucket (not allow-listed) or missing object"},
+    409: {"model": ErrorOut, "description": "The object changed since it was announced"},
+    413: {"model": ErrorOut, "description": "The object is larger than PIISCAN_MAX_FILE_BYTES"},
+    503: {"model": ErrorOut, "description": "The object store is unreachable"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    info: ObjectInfo
+    new: repo.NewUpload
+
+
+def _check(services: Services, bucket: str, key: str, version_id: str | None, etag: str | None) -> ObjectInfo:
+    services.store.check_bucket(bucket)
+    info = services.store.stat(bucket, key, version_id)
+    if etag and not version_id and info.etag and etag.strip('"') != info.etag:
+        raise ApiError(
+            409,
+            "version_mismatch",
+            f"s3://{bucket}/{key} has ETag {info.etag} now, not the announced {etag.strip(chr(34))}: it was "
+            "overwritten, and the newer upload is announced on its own",
+        )
+    limit = services.settings.max_file_bytes
+    if info.size > limit:
+        raise ApiError(413, "file_too_large", f"s3://{bucket}/{key} is {info.size} bytes, the limit is {limit} bytes")
+    return info
+
+
+def _visibility(value: str | None) -> str | None:
+    """A visibility from object metadata; anything unknown counts as unset (then public, the safe side)."""
+    return value if value in VISIBILITIES else None
+
+
+def _metadata_list(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def _queue(services: Services, prepared: _Prepared, request: Request) -> ScanAccepted:
+    scan, created = repo.request_scan(services.db, prepared.new)
+    if created:
+        try:
+            services.dispatcher.scan(scan.id)
+        except Exception as exc:  # the scan stays queued; the sweeper sends it again
+            log.error("could not queue scan %s (%s); the sweeper will", scan.id, type(exc).__name__)
+    return ScanAccepted(
+        scan_id=scan.id,
+        status=scan.status,
+        duplicate=not created,
+        bucket=prepared.new.bucket,
+        key=prepared.new.key,
+        status_url=str(request.url_for("get_scan", scan_id=scan.id)),
+    )
+
+
+@router.post(
+    "/scans",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ScanAccepted,
+    responses=ERRORS,
+    summary="Scan an uploaded object",
+)
+def request_scan(body: ScanRequest, tenant: TenantDep, services: ServicesDep, request: Request) -> ScanAccepted:
+    """Queue the scan of one object version; answers at once with the scan id to poll or await the webhook for."""
+    if body.tenant is not None and body.tenant != tenant:
+        raise ApiError(403, "tenant_mismatch", f"The token belongs to tenant {tenant!r}, not {body.tenant!r}")
+    info = _check(services, body.bucket, body.key, body.version_id, body.etag)
+    meta = info.metadata
+    new = repo.NewUpload(
+        tenant=tenant,
+        bucket=body.bucket,
+        key=body.key,
+        version=info.version,
+        version_id=info.version_id,
+        etag=info.etag,
+        size=info.size,
+        origin="api",
+        visibility=body.visibility or _visibility(meta.get("piiscan-visibility")),
+        uploader_id=body.uploader.id or meta.get("piiscan-uploader-id"),
+        uploader_name=body.uploader.name or meta.get("piiscan-uploader-name"),
+        uploader_emails=tuple(body.uploader.emails) or _metadata_list(meta.get("piiscan-uploader-email")),
+        uploader_phones=tuple(body.uploader.phones) or _metadata_list(meta.get("piiscan-uploader-phone")),
+        callback_url=str(body.callback_url)
+        if body.callback_url
+        else services.settings.callback_urls.get(tenant) or None,
+    )
+    return _queue(services, _Prepared(info, new), request)
+
+
+@router.post(
+    "/s3-events",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=EventsAccepted,
+    responses=ERRORS,
+    summary="Receive S3 bucket notifications (AWS / MinIO event format)",
+)
+async def s3_events(request: Request, tenant: TenantDep, services: ServicesDep) -> EventsAccepted:
+    """Point the bucket's webhook notification here (MinIO: ``notify_webhook`` with ``auth_token``).
+
+    The uploader and the visibility come from the object's user metadata, when the platform sets
+    it: ``x-amz-meta-piiscan-visibility``, ``-uploader-id``, ``-uploader-name``, ``-uploader-email``,
+    ``-uploader-phone`` (comma-separated). The webhook goes to the tenant's ``PIISCAN_CALLBACK_URLS``.
+    Every record is checked before any is queued: one bad record refuses the whole event. A record
+    whose object was overwritten since (its ETag differs, unversioned bucket) is counted as ignored,
+    not refused: the newer content has its own notification.
+    """
+    raw = await request.body()
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "malformed_event", "The body is not JSON: expected an S3 event notification") from None
+    try:
+        event = parse_event(payload)
+    except MalformedEventError as exc:
+        raise ApiError(400, "malformed_event", f"Malformed S3 event: {exc}") from None
+
+    def accept() -> EventsAccepted:
+        prepared: list[_Prepared] = []
+        ignored = event.ignored
+        for record in event.created:
+            try:
+                info = _check(services, record.bucket, record.key, record.version_id, record.etag)
+            except ApiError as exc:
+                if exc.code != "version_mismatch":
+                    raise
+                ignored += 1
+                continue
+            meta = info.metadata
+            visibility = meta.get("piiscan-visibility")
+            new = repo.NewUpload(
+                tenant=tenant,
+                bucket=record.bucket,
+                key=record.key,
+                version=info.version,
+                version_id=info.version_id,
+                etag=info.etag,
+                size=info.size,
+                origin="s3_event",
+                visibility=_visibility(visibility),
+                uploader_id=meta.get("piiscan-uploader-id"),
+                uploader_name=meta.get("piiscan-uploader-name"),
+                uploader_emails=_metadata_list(meta.get("piiscan-uploader-email")),
+                uploader_phones=_metadata_list(meta.get("piiscan-uploader-phone")),
+                callback_url=services.settings.callback_urls.get(tenant) or None,
+            )
+            prepared.append(_Prepared(info, new))
+        return EventsAccepted(scans=[_queue(services, p, request) for p in prepared], ignored=ignored)
+
+    return await run_in_threadpool(accept)

@@ -1,0 +1,41 @@
+"""Object storage behind one Protocol: any S3-compatible endpoint, or a local folder when embedded."""
+
+from __future__ import annotations
+
+from piiscan.settings import Settings
+from piiscan.storage.base import (
+    BucketNotAllowedError,
+    Downloaded,
+    ObjectInfo,
+    ObjectNotFoundError,
+    ObjectStore,
+    ObjectTooLargeError,
+    StorageError,
+    StorageUnavailableError,
+    VersionMismatchError,
+)
+from piiscan.storage.local import LocalStore
+from piiscan.storage.s3 import S3Store
+
+
+def make_store(settings: Settings) -> ObjectStore:
+    """The store the settings name: ``s3`` (boto3) or ``local`` (a folder per bucket)."""
+    if settings.storage_backend == "local":
+        return LocalStore(settings.local_storage_dir, settings.buckets, settings.download_dir)
+    return S3Store(settings.buckets, endpoint_url=settings.s3_endpoint_url, download_dir=settings.download_dir)
+
+
+__all__ = [
+    "BucketNotAllowedError",
+    "Downloaded",
+    "LocalStore",
+    "ObjectInfo",
+    "ObjectNotFoundError",
+    "ObjectStore",
+    "ObjectTooLargeError",
+    "S3Store",
+    "StorageError",
+    "StorageUnavailableError",
+    "VersionMismatchError",
+    "make_store",
+]

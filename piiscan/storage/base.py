@@ -1,0 +1,172 @@
+"""The storage contract, its errors and the streaming download shared by every store.
+
+Errors carry an HTTP-like ``status`` and a message safe to log and to return to the
+caller (bucket and key names only, never content). :class:`StorageUnavailableError` is
+the one transient error: workers retry it with backoff, everything else is final.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+CHUNK = 1024 * 1024
+
+
+class StorageError(Exception):
+    """Base of storage errors; ``code`` is stable, ``status`` is what the API answers."""
+
+    code = "storage_error"
+    status = 502
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class BucketNotAllowedError(StorageError):
+    code = "unknown_bucket"
+    status = 404
+
+
+class ObjectNotFoundError(StorageError):
+    code = "not_found"
+    status = 404
+
+
+class VersionMismatchError(StorageError):
+    code = "version_mismatch"
+    status = 409
+
+
+class ObjectTooLargeError(StorageError):
+    code = "file_too_large"
+    status = 413
+
+
+class StorageUnavailableError(StorageError):
+    """The store could not be reached or answered with a server error: worth a retry."""
+
+    code = "storage_unavailable"
+    status = 503
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectInfo:
+    """What a HEAD tells about one object version."""
+
+    bucket: str
+    key: str
+    size: int
+    etag: str | None
+    version_id: str | None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """The identity of this version: the version id when the bucket is versioned, else the ETag."""
+        if self.version_id and self.version_id != "null":
+            return f"v:{self.version_id}"
+        return f"e:{self.etag or ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class Downloaded:
+    """An object streamed to a temporary file; the file exists only inside ``download``'s block."""
+
+    info: ObjectInfo
+    path: Path
+    size: int
+    sha256: str
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes()
+
+
+@runtime_checkable
+class ObjectStore(Protocol):
+    """Read-side contract of a bucket store; ``put`` exists for the embedded demo and tests."""
+
+    def check_bucket(self, bucket: str) -> None:
+        """Raise :class:`BucketNotAllowedError` unless the bucket is on the allow-list."""
+
+    def stat(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
+        """HEAD one object (a given version, or the current one)."""
+        ...
+
+    def download(
+        self, bucket: str, key: str, *, version_id: str | None, etag: str | None, max_bytes: int
+    ) -> contextlib.AbstractContextManager[Downloaded]:
+        """Stream the object to a temp file, refusing it before download when larger than ``max_bytes``."""
+        ...
+
+    def put(self, bucket: str, key: str, data: bytes) -> ObjectInfo:
+        """Write an object (embedded demo, tests)."""
+        ...
+
+
+def normalise_etag(etag: str | None) -> str | None:
+    return etag.strip().strip('"') if etag else None
+
+
+def clean_metadata(raw: dict[str, str]) -> dict[str, str]:
+    """User metadata with lower-case names and without the ``x-amz-meta-`` prefix."""
+    out: dict[str, str] = {}
+    for name, value in raw.items():
+        low = name.lower()
+        out[low.removeprefix("x-amz-meta-")] = value
+    return out
+
+
+@contextlib.contextmanager
+def spool(chunks: Iterable[bytes], info: ObjectInfo, max_bytes: int, directory: str | None) -> Iterator[Downloaded]:
+    """Write ``chunks`` to a private temp file while hashing; the file is removed whatever happens."""
+    fd, name = tempfile.mkstemp(prefix="piiscan-", suffix=".part", dir=directory)
+    path = Path(name)
+    try:
+        digest = hashlib.sha256()
+        size = 0
+        with os.fdopen(fd, "wb") as out:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ObjectTooLargeError(
+                        f"s3://{info.bucket}/{info.key} grew past the limit of {max_bytes} bytes while downloading"
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+        yield Downloaded(info=info, path=path, size=size, sha256=digest.hexdigest())
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def remove_stale_spool(directory: str | None, older_than_s: float) -> int:
+    """Remove temp files left by a process killed mid-download (SIGKILL runs no ``finally``).
+
+    Only files older than ``older_than_s`` (longer than any task may run) are touched, so the
+    downloads of live workers sharing the folder are safe."""
+    folder = Path(directory or tempfile.gettempdir())
+    cutoff = time.time() - older_than_s
+    removed = 0
+    for path in folder.glob("piiscan-*.part"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def check_size(info: ObjectInfo, max_bytes: int) -> None:
+    if info.size > max_bytes:
+        raise ObjectTooLargeError(
+            f"s3://{info.bucket}/{info.key} is {info.size} bytes, the limit is {max_bytes} (PIISCAN_MAX_FILE_BYTES)"
+        )

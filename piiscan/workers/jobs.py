@@ -1,0 +1,242 @@
+"""The work itself, free of Celery: scan one upload, deliver one webhook, sweep lost work.
+
+The Celery tasks in :mod:`piiscan.workers.tasks` are thin wrappers that add retries and
+time limits; the embedded mode runs the same tasks in a thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import Session
+
+from piiscan.rules.context import ScanContext, Uploader
+from piiscan.storage import StorageUnavailableError
+from piiscan.store import repo
+from piiscan.store.models import Scan, Upload, WebhookDelivery, utcnow
+from piiscan.store.views import scan_document
+from piiscan.workers import webhooks
+from piiscan.workers.services import Services
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    StorageUnavailableError,
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.TimeoutError,
+)
+"""Worth a retry with backoff: the store or the database is briefly away. Nothing else is retried."""
+
+ScanOutcome = Literal["done", "reused", "failed", "skipped"]
+DeliveryOutcome = Literal["delivered", "failed", "retry", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    bucket: str
+    key: str
+    version_id: str | None
+    etag: str | None
+    context: ScanContext
+
+
+def backoff_s(retries: int, base: float, cap: float) -> float:
+    """Exponential backoff with jitter: base·2^n, at most ``cap``, between half and all of it."""
+    delay: float = min(cap, base * (2**retries))
+    return delay * (0.5 + random.random() / 2)
+
+
+def context_of(upload: Upload) -> ScanContext:
+    visibility = upload.visibility if upload.visibility in ("public", "unlisted", "private") else "public"
+    uploader = Uploader(
+        user_id=upload.uploader_id,
+        name=upload.uploader_name,
+        emails=tuple(upload.uploader_emails or ()),
+        phones=tuple(upload.uploader_phones or ()),
+    )
+    return ScanContext(uploader=uploader, visibility=visibility, tenant=upload.tenant)  # type: ignore[arg-type]
+
+
+def context_key(context: ScanContext, secret: str) -> str:
+    """A keyed hash of everything in the context that can change a verdict (the values stay secret)."""
+    uploader = context.uploader
+    canonical = json.dumps(
+        {
+            "name": " ".join((uploader.name or "").casefold().split()),
+            "emails": sorted(e.strip().casefold() for e in uploader.emails),
+            "phones": sorted("".join(ch for ch in p if ch.isdigit()) for p in uploader.phones),
+            "visibility": context.visibility,
+            "tenant": context.tenant,
+        },
+        sort_keys=True,
+    )
+    return hmac.new(secret.encode(), b"piiscan-context:" + canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def _queue_webhook(session: Session, scan: Scan, event: str) -> str | None:
+    url = scan.upload.callback_url
+    if not url:
+        return None
+    body = json.dumps({"event": event, **scan_document(scan)}, sort_keys=True, separators=(",", ":"))
+    return repo.add_delivery(session, scan, event, url, body).id
+
+
+def run_scan(services: Services, scan_id: str) -> ScanOutcome:
+    """Fetch, scan (or reuse an earlier result of the same bytes), persist, queue the webhook."""
+    settings = services.settings
+    secret = settings.webhook_secret.get_secret_value()
+    delivery_id: str | None = None
+    with services.db.session() as session:
+        scan = repo.start_attempt(session, scan_id)
+        if scan is None:
+            return "skipped"
+        if scan.worker_losses >= settings.scan_max_attempts:
+            reason = (
+                f"The worker stopped {scan.worker_losses} times while scanning this object (killed, out of memory "
+                f"or over the {settings.task_time_limit_s} s hard time limit); it is not tried again."
+            )
+            delivery_id = _fail(session, scan_id, "worker_lost", reason)
+            job = None
+        else:
+            upload = scan.upload
+            job = _Job(upload.bucket, upload.object_key, upload.version_id, upload.etag, context_of(upload))
+    if job is None:
+        _dispatch_delivery(services, delivery_id)
+        return "failed"
+
+    source = f"s3://{job.bucket}/{job.key}"
+    scanner = services.scanner()
+    key = context_key(job.context, secret)
+    report = None
+    with services.store.download(
+        job.bucket, job.key, version_id=job.version_id, etag=job.etag, max_bytes=settings.max_file_bytes
+    ) as downloaded:
+        with services.db.session() as session:
+            earlier = repo.find_reusable(session, downloaded.sha256, scanner.rules.version, key, scan_id)
+            if earlier is not None:
+                current = session.get(Scan, scan_id, with_for_update=True)
+                if current is None or current.status in repo.FINISHED:
+                    return "skipped"
+                repo.reuse_scan(session, current, earlier, source, key)
+                delivery_id = _queue_webhook(session, current, "scan.completed")
+                log.info("scan %s reused the result of scan %s (same bytes, rules and context)", scan_id, earlier.id)
+        if earlier is None:
+            output = scanner.scan(downloaded.read_bytes(), source, job.context)
+            _raise_if_timed_out(output.result.error)
+            report = output.result.to_dict(reveal=False)
+    if report is not None:
+        with services.db.session() as session:
+            current = session.get(Scan, scan_id, with_for_update=True)
+            if current is None or current.status in repo.FINISHED:
+                return "skipped"
+            repo.complete_scan(session, current, report, key)
+            delivery_id = _queue_webhook(session, current, "scan.completed")
+        log.info("scan %s done: %s in %s ms", scan_id, report["verdict"], report.get("elapsed_ms"))
+    _dispatch_delivery(services, delivery_id)
+    return "reused" if report is None else "done"
+
+
+def _raise_if_timed_out(error: dict[str, str] | None) -> None:
+    """The scanner turns every exception into an outcome, Celery's soft time limit too: undo that one."""
+    if error and error.get("code") == "internal_error" and "SoftTimeLimitExceeded" in error.get("message", ""):
+        from celery.exceptions import SoftTimeLimitExceeded
+
+        raise SoftTimeLimitExceeded()
+
+
+def _fail(session: Session, scan_id: str, code: str, reason: str) -> str | None:
+    scan = repo.fail_scan(session, scan_id, code, reason)
+    if scan is None:
+        return None
+    log.warning("scan %s failed: %s", scan_id, code)
+    return _queue_webhook(session, scan, "scan.failed")
+
+
+def fail_scan(services: Services, scan_id: str, code: str, reason: str) -> None:
+    """End a scan in ``failed`` with its reason and notify the callback (no-op once finished)."""
+    with services.db.session() as session:
+        delivery_id = _fail(session, scan_id, code, reason)
+    _dispatch_delivery(services, delivery_id)
+
+
+def requeue_scan(services: Services, scan_id: str) -> None:
+    """Before a retry: the scan waits in ``queued`` (so the retry is not taken for a lost worker)."""
+    with services.db.session() as session:
+        repo.back_to_queue(session, scan_id)
+
+
+def _dispatch_delivery(services: Services, delivery_id: str | None) -> None:
+    if delivery_id is None:
+        return
+    try:
+        services.dispatcher.deliver(delivery_id)
+    except Exception as exc:  # the sweeper sends pending deliveries again
+        log.warning("could not queue webhook delivery %s (%s)", delivery_id, type(exc).__name__)
+
+
+def deliver(services: Services, delivery_id: str) -> tuple[DeliveryOutcome, int]:
+    """POST one pending delivery; returns the outcome and the attempts made so far."""
+    settings = services.settings
+    with services.db.session() as session:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        if delivery is None or delivery.status != "pending":
+            return "skipped", 0
+        url, body, event = delivery.url, delivery.body, delivery.event
+    outcome = webhooks.post(
+        url,
+        body.encode(),
+        settings.webhook_secret.get_secret_value(),
+        event,
+        delivery_id,
+        settings.webhook_timeout_s,
+    )
+    with services.db.session() as session:
+        delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        if delivery is None or delivery.status != "pending":
+            return "skipped", 0
+        delivery.attempts += 1
+        delivery.last_status_code = outcome.status_code
+        delivery.last_error = outcome.error
+        delivery.updated_at = utcnow()
+        if outcome.ok:
+            delivery.status = "delivered"
+            delivery.delivered_at = utcnow()
+            result: DeliveryOutcome = "delivered"
+        elif delivery.attempts >= settings.webhook_max_attempts:
+            delivery.status = "failed"
+            result = "failed"
+        else:
+            result = "retry"
+        attempts = delivery.attempts
+    log.info("webhook delivery %s: %s (HTTP %s)", delivery_id, result, outcome.status_code)
+    return result, attempts
+
+
+def sweep(services: Services) -> tuple[int, int]:
+    """Send again the scans and deliveries that have waited too long (a lost message, a broker restart)."""
+    older = timedelta(seconds=services.settings.stale_scan_s)
+    with services.db.session() as session:
+        scans = repo.stale_scans(session, older)
+        for scan_id in scans:
+            repo.touch_scan(session, scan_id)
+        deliveries = repo.stale_deliveries(session, older)
+        for delivery_id in deliveries:
+            delivery = session.get(WebhookDelivery, delivery_id)
+            if delivery is not None:
+                delivery.updated_at = utcnow()
+    for scan_id in scans:
+        services.dispatcher.scan(scan_id)
+    for delivery_id in deliveries:
+        services.dispatcher.deliver(delivery_id)
+    if scans or deliveries:
+        log.warning("sweeper re-sent %d scans and %d webhook deliveries", len(scans), len(deliveries))
+    return len(scans), len(deliveries)

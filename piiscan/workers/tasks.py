@@ -1,0 +1,95 @@
+"""Celery tasks: thin wrappers over :mod:`piiscan.workers.jobs` adding retries and time limits.
+
+- ``piiscan.scan(scan_id)``: transient storage and database errors are retried with
+  exponential backoff up to ``PIISCAN_TASK_MAX_RETRIES``; then, and for every other error,
+  the scan ends ``failed`` with its reason: never silently.
+- ``piiscan.deliver_webhook(delivery_id)``: retried with backoff up to
+  ``PIISCAN_WEBHOOK_MAX_ATTEMPTS`` attempts, each recorded.
+- ``piiscan.sweep()``: run by beat every minute; re-sends scans and deliveries lost on the way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_init
+
+from piiscan.storage import StorageError
+from piiscan.storage.base import remove_stale_spool
+from piiscan.workers import jobs
+from piiscan.workers.celery_app import DELIVER_TASK, SCAN_TASK, SWEEP_TASK, app
+from piiscan.workers.services import get_services
+
+log = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def _warm_up(**_: Any) -> None:
+    """Each worker process loads Presidio, spaCy and Tesseract once, before its first task."""
+    services = get_services()  # built in this process, after the fork: its own engine and S3 client
+    settings = services.settings
+    remove_stale_spool(settings.download_dir, older_than_s=2 * settings.task_time_limit_s)
+    services.scanner()
+    log.info("worker process warmed up")
+
+
+def _scan(task: Task[Any, Any], scan_id: str) -> str:
+    services = get_services()
+    settings = services.settings
+    try:
+        return jobs.run_scan(services, scan_id)
+    except jobs.TRANSIENT_ERRORS as exc:
+        retries = task.request.retries
+        reason = _reason(exc)
+        if retries >= settings.task_max_retries:
+            jobs.fail_scan(services, scan_id, "transient_error", f"{reason}; gave up after {retries + 1} attempts")
+            return "failed"
+        log.warning("scan %s will be retried (%s)", scan_id, type(exc).__name__)
+        with contextlib.suppress(*jobs.TRANSIENT_ERRORS):
+            jobs.requeue_scan(services, scan_id)
+        countdown = jobs.backoff_s(retries, settings.task_retry_backoff_s, settings.task_retry_backoff_max_s)
+        raise task.retry(countdown=countdown, max_retries=settings.task_max_retries) from None
+    except StorageError as exc:
+        jobs.fail_scan(services, scan_id, exc.code, exc.message)
+        return "failed"
+    except SoftTimeLimitExceeded:
+        limit = app.conf.task_soft_time_limit
+        jobs.fail_scan(services, scan_id, "timeout", f"The scan took longer than {limit} s and was stopped.")
+        return "failed"
+    except Exception as exc:  # a bug: the scan ends visibly failed, the log has the type only (no content)
+        log.error("scan %s crashed (%s)", scan_id, type(exc).__name__)
+        jobs.fail_scan(services, scan_id, "internal_error", f"piiscan failed on this object ({type(exc).__name__}).")
+        return "failed"
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, StorageError):
+        return exc.message
+    return f"the database is unavailable ({type(exc).__name__})"
+
+
+def _deliver(task: Task[Any, Any], delivery_id: str) -> str:
+    services = get_services()
+    settings = services.settings
+    try:
+        outcome, attempts = jobs.deliver(services, delivery_id)
+    except jobs.TRANSIENT_ERRORS:
+        outcome, attempts = "retry", task.request.retries + 1
+    if outcome == "retry":
+        countdown = jobs.backoff_s(attempts - 1, settings.task_retry_backoff_s, settings.task_retry_backoff_max_s)
+        raise task.retry(countdown=countdown, max_retries=settings.webhook_max_attempts + 2)
+    return outcome
+
+
+def _sweep(task: Task[Any, Any]) -> dict[str, int]:
+    scans, deliveries = jobs.sweep(get_services())
+    return {"scans": scans, "deliveries": deliveries}
+
+
+scan = app.task(bind=True, name=SCAN_TASK, acks_late=True)(_scan)
+deliver_webhook = app.task(bind=True, name=DELIVER_TASK, acks_late=True, soft_time_limit=60, time_limit=90)(_deliver)
+sweep = app.task(bind=True, name=SWEEP_TASK, time_limit=120)(_sweep)

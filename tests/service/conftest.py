@@ -1,0 +1,354 @@
+"""Real services for the scan-service tests, isolated per test session.
+
+- PostgreSQL on loopback (database ``test``): a schema of our own, dropped at the end;
+- a real S3 HTTP server (moto's server mode) on a free loopback port;
+- Redis on 127.0.0.1:6379 as the Celery broker, in its own db number, with a queue named for
+  this run; a real ``piiscan worker`` subprocess consumes it (it warms its scanner once);
+- a tiny HTTP server on loopback that receives the webhooks.
+
+Override with PIISCAN_TEST_DATABASE_URL, PIISCAN_TEST_BROKER_URL (amqp://guest:guest@127.0.0.1:5672//
+runs the same tests on RabbitMQ). Nothing here depends on timing:
+waits poll with a bounded deadline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import text
+
+from piiscan.settings import Settings
+from piiscan.store.db import Database
+
+REPO = Path(__file__).resolve().parents[2]
+RUN_ID = uuid.uuid4().hex[:10]
+DATABASE_URL = os.environ.get("PIISCAN_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BROKER_URL = os.environ.get("PIISCAN_TEST_BROKER_URL", "redis://127.0.0.1:6379/11")
+TOKEN = "acme-hook-token-" + uuid.uuid4().hex
+OTHER_TOKEN = "other-hook-token-" + uuid.uuid4().hex
+SECRET = "webhook-secret-" + uuid.uuid4().hex
+MAX_BYTES = 2_000_000
+AWS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
+
+T = TypeVar("T")
+
+
+def wait_for(probe: Callable[[], T | None], what: str, timeout: float = 120.0, every: float = 0.1) -> T:
+    """Poll ``probe`` until it returns something truthy; fail with ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(every)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _aws_env() -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in AWS}
+    os.environ.update(AWS)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    port = free_port()
+    server = Path(sys.executable).parent / "moto_server"
+    proc = subprocess.Popen(
+        [str(server), "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+    def up() -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False
+
+    try:
+        wait_for(up, "moto_server", timeout=30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def s3(s3_endpoint: str) -> Any:
+    """A boto3 client with two buckets: ``uploads`` (versioned) and ``plain`` (not versioned)."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=s3_endpoint)
+    client.create_bucket(Bucket="uploads")
+    client.put_bucket_versioning(Bucket="uploads", VersioningConfiguration={"Status": "Enabled"})
+    client.create_bucket(Bucket="plain")
+    client.create_bucket(Bucket="not-allowed")
+    return client
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    url: str
+    calls: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def for_scan(self, scan_id: str) -> list[Received]:
+        with self.lock:
+            return [c for c in self.calls if c.json().get("scan_id") == scan_id]
+
+
+@pytest.fixture(scope="session")
+def receiver() -> Iterator[Receiver]:
+    """The platform's webhook endpoint: records every call and answers 204."""
+    port = free_port()
+    recv = Receiver(url=f"http://127.0.0.1:{port}/hooks/piiscan")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(length)
+            with recv.lock:
+                recv.calls.append(Received(self.path, dict(self.headers.items()), body, time.monotonic()))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield recv
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[str]:
+    schema = f"piiscan_test_{RUN_ID}"
+    yield schema
+    db = Database(DATABASE_URL)
+    with db.engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def service_settings(
+    pg_schema: str, s3_endpoint: str, receiver: Receiver, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    return Settings(
+        download_dir=str(tmp_path_factory.mktemp("spool")),
+        database_url=DATABASE_URL,
+        database_schema=pg_schema,
+        broker_url=BROKER_URL,
+        task_queue=f"piiscan-test-{RUN_ID}",
+        s3_endpoint_url=s3_endpoint,
+        buckets=["uploads", "plain"],
+        hook_tokens={"acme": SecretStr(TOKEN), "other": SecretStr(OTHER_TOKEN)},
+        callback_urls={"acme": receiver.url},
+        webhook_secret=SecretStr(SECRET),
+        max_file_bytes=MAX_BYTES,
+        task_retry_backoff_s=0.2,
+        task_retry_backoff_max_s=1.0,
+        task_max_retries=2,
+        webhook_max_attempts=3,
+    )
+
+
+@pytest.fixture(scope="session")
+def db(service_settings: Settings) -> Iterator[Database]:
+    database = Database.from_settings(service_settings)
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIISCAN_")}
+    env.update(AWS)
+    env.update(
+        {
+            "PIISCAN_DATABASE_URL": settings.database_url,
+            "PIISCAN_DATABASE_SCHEMA": settings.database_schema or "",
+            "PIISCAN_BROKER_URL": settings.broker_url,
+            "PIISCAN_TASK_QUEUE": settings.task_queue,
+            "PIISCAN_S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
+            "PIISCAN_BUCKETS": json.dumps(settings.buckets),
+            "PIISCAN_WEBHOOK_SECRET": settings.webhook_secret.get_secret_value(),
+            "PIISCAN_MAX_FILE_BYTES": str(settings.max_file_bytes),
+            "PIISCAN_TASK_RETRY_BACKOFF_S": str(settings.task_retry_backoff_s),
+            "PIISCAN_TASK_RETRY_BACKOFF_MAX_S": str(settings.task_retry_backoff_max_s),
+            "PIISCAN_TASK_MAX_RETRIES": str(settings.task_max_retries),
+            "PIISCAN_WEBHOOK_MAX_ATTEMPTS": str(settings.webhook_max_attempts),
+            "PIISCAN_DOWNLOAD_DIR": settings.download_dir or "",
+        }
+    )
+    return env
+
+
+WORKER_PIDS: dict[str, int] = {}
+
+
+def purge_queue(settings: Settings) -> None:
+    """Remove this run's queue (and, on Redis, kombu's bindings of it) from the broker."""
+    queue = settings.task_queue
+    if settings.broker_url.startswith("redis"):
+        import redis
+
+        client = redis.Redis.from_url(settings.broker_url)
+        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        client.close()
+        return
+    from kombu import Connection
+
+    with Connection(settings.broker_url) as conn:
+        channel = conn.channel()
+        channel.queue_delete(queue)
+        channel.exchange_delete(queue)
+
+
+@pytest.fixture(scope="session")
+def worker_pid(worker: str) -> int:
+    """The pid of the worker's main process (its pool processes are its children)."""
+    return WORKER_PIDS[worker]
+
+
+@pytest.fixture(scope="session")
+def worker(service_settings: Settings, db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``piiscan worker`` (Celery, prefork, one process) on this run's queue; yields its node name."""
+
+    node = f"piiscan-test-{RUN_ID}@localhost"
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "piiscan"), "worker", "--concurrency", "1", "--hostname", node],
+            env=worker_env(service_settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+        )
+    try:
+        wait_for(lambda: proc.poll() is not None or b"ready." in log_path.read_bytes(), "the worker", timeout=90)
+        if proc.poll() is not None:
+            pytest.fail(f"the worker exited: {log_path.read_text()[-3000:]}")
+        WORKER_PIDS[node] = proc.pid
+        yield node
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        purge_queue(service_settings)
+        if os.environ.get("PIISCAN_TEST_SHOW_WORKER_LOG"):
+            print(log_path.read_text())
+
+
+@pytest.fixture(scope="session")
+def api(service_settings: Settings, db: Database) -> Iterator[TestClient]:
+    """The real API in-process; its dispatcher sends Celery messages to the real broker."""
+
+    from piiscan.api import create_app
+
+    with TestClient(create_app(service_settings)) as client:
+        yield client
+    purge_queue(service_settings)  # what no worker of this run consumed
+
+
+@pytest.fixture(scope="session")
+def auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(scope="session")
+def other_auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {OTHER_TOKEN}"}
+
+
+def s3_event(
+    bucket: str, key: str, *, version_id: str | None = None, etag: str | None = None, size: int = 0
+) -> dict[str, Any]:
+    """A bucket notification as MinIO sends it (the AWS format, ``s3:`` event names, URL-encoded key)."""
+    from urllib.parse import quote_plus
+
+    obj: dict[str, Any] = {"key": quote_plus(key, safe="/"), "size": size, "sequencer": uuid.uuid4().hex[:16]}
+    if etag:
+        obj["eTag"] = etag
+    if version_id:
+        obj["versionId"] = version_id
+    return {
+        "EventName": "s3:ObjectCreated:Put",
+        "Key": f"{bucket}/{key}",
+        "Records": [
+            {
+                "eventVersion": "2.0",
+                "eventSource": "minio:s3",
+                "awsRegion": "",
+                "eventTime": "2025-11-29T10:00:00.000Z",
+                "eventName": "s3:ObjectCreated:Put",
+                "userIdentity": {"principalId": "minio"},
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "Config",
+                    "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                    "object": obj,
+                },
+            }
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def make_event() -> Callable[..., dict[str, Any]]:
+    return s3_event
+
+
+@pytest.fixture(scope="session")
+def wait() -> Callable[..., Any]:
+    return wait_for
+
+
+@pytest.fixture(scope="session")
+def unique_key() -> Callable[[str], str]:
+    return lambda name: f"u/{uuid.uuid4().hex[:8]}/{name}"
