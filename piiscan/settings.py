@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     scan_max_attempts: int = Field(3, ge=1)
     """A scan whose worker died this many times (a file that kills the scanner) ends `failed`."""
     worker_max_tasks_per_child: int = Field(200, ge=1)
+    worker_warm_up_timeout_s: float = Field(180.0, gt=0)
+    """How long a new worker process may take to load its engines before Celery gives up on it."""
     stale_scan_s: int = Field(900, ge=10)
     """The beat sweeper re-sends scans queued or running longer than this (lost messages)."""
     storage_backend: str = Field("s3", pattern="^(s3|local)$")

@@ -39,6 +39,9 @@ def make_celery(settings: Settings) -> Celery:
         broker_transport_options={"visibility_timeout": max(3600, settings.task_time_limit_s * 2)},
         broker_connection_retry_on_startup=True,
         worker_max_tasks_per_child=settings.worker_max_tasks_per_child,
+        # A new pool process warms Presidio, spaCy, Tesseract and the abuse model before it reports
+        # for work; Celery's 4 s default killed it mid warm-up on a loaded machine, again and again.
+        worker_proc_alive_timeout=settings.worker_warm_up_timeout_s,
         worker_send_task_events=False,
         timezone="UTC",
         beat_schedule={

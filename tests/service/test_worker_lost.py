@@ -66,6 +66,6 @@ def test_killed_worker_process_scan_is_delivered_again(
                 return None
             return scan.status, scan.attempts, scan.worker_losses
 
-    status, attempts, losses = wait(finished, "the redelivered scan to finish", timeout=150)
+    status, attempts, losses = wait(finished, "the redelivered scan to finish", timeout=600)
     assert (status, attempts, losses) == ("done", 2, 1)
     assert len(wait(lambda: receiver.for_scan(scan_id), "the webhook")) == 1
