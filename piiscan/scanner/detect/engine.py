@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from piiscan.scanner.detect.filters import suppress
+from piiscan.scanner.detect.filters import suppress, without_absent_context
 from piiscan.scanner.language import detect_language
 from piiscan.scanner.masking import mask
 from piiscan.scanner.model import Finding, TextSegment
@@ -70,7 +70,7 @@ class Detector:
             results = self.analyzer.analyze(
                 text=ocr_digit_fix(chunk) if segment.source == "ocr" else chunk,
                 language="en",
-                entities=self.entities_for(segment.language),
+                entities=without_absent_context(self.entities_for(segment.language), chunk),
                 score_threshold=self.settings.score_threshold,
                 nlp_artifacts=nlp_artifacts,
             )

@@ -43,7 +43,7 @@ _DATE_LIKE = re.compile(r"^\s*\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})\s*$|^\s*\d
 _MORE_SPECIFIC_THAN_PHONE = frozenset({"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID"})
 # Presidio patterns that fit any number of the right length; without one of these words near
 # them an order number becomes an NHS number (a mod-11 check passes one time in eleven).
-_NEEDS_CONTEXT: dict[str, tuple[str, ...]] = {
+NEEDS_CONTEXT: dict[str, tuple[str, ...]] = {
     "UK_NHS": ("nhs", "health", "patient"),
     "US_BANK_NUMBER": ("account", "bank", "acct", "routing", "checking", "savings"),
     "US_DRIVER_LICENSE": ("driver", "license", "licence", "dl", "permit"),
@@ -116,7 +116,7 @@ def suppress(findings: list[Finding], text: str = "") -> list[Finding]:
                 continue
         if f.entity_type == "DATE_TIME" and f.text.strip().lower() in _RELATIVE_DATES:
             continue  # "today" is no date of anyone's
-        words = _NEEDS_CONTEXT.get(f.entity_type)
+        words = NEEDS_CONTEXT.get(f.entity_type)
         if words and not _has_context(text, f, words):
             continue
         if f.entity_type == "PHONE_NUMBER" and (
@@ -133,6 +133,13 @@ def suppress(findings: list[Finding], text: str = "") -> list[Finding]:
             continue
         kept.append(f)
     return kept
+
+
+def without_absent_context(entities: list[str], text: str) -> list[str]:
+    """Leave out the context-gated entities none of whose words occur in ``text`` at all:
+    whatever their recognizers found would be dropped, so they need not run."""
+    lowered = text.lower()
+    return [e for e in entities if e not in NEEDS_CONTEXT or any(w in lowered for w in NEEDS_CONTEXT[e])]
 
 
 def _has_context(text: str, finding: Finding, words: tuple[str, ...]) -> bool:

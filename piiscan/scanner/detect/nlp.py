@@ -54,6 +54,10 @@ def _needs_ner(line: str) -> bool:
     found = list(_CAPITALISED.finditer(line))
     if not found:
         return False
+    letters = [ch for ch in line if ch.isalpha()]
+    if all(ch.isupper() for ch in letters):
+        return False  # headings, ID fields, MRZ: the small model finds no person in capitals (names
+        # printed under a label are LabelledNameRecognizer's)
     if len(_WORD.findall(line)) <= _SHORT_LINE_WORDS:
         return True
     for match in found:
