@@ -64,8 +64,9 @@ def _words(text: str) -> str:
 
 def _mrz(text: str) -> str:
     """OCR reads the ``<`` filler as ``K`` or ``«`` and miscounts long runs of it, and mixes up
-    ``O`` and ``0``; none of that makes it another MRZ, so it is evened out on both sides."""
-    compact = _WHITESPACE.sub("", text).upper().replace("«", "<").replace("K", "<").replace("O", "0")
+    ``O`` (or ``Q``) and ``0``; none of that makes it another MRZ (its check digits were verified),
+    so it is evened out on both sides."""
+    compact = _WHITESPACE.sub("", text).upper().replace("«", "<").replace("K", "<").replace("O", "0").replace("Q", "0")
     return _FILLERS.sub("<", compact)
 
 
