@@ -109,7 +109,17 @@ def suppress(findings: list[Finding], text: str = "") -> list[Finding]:
     containers = [f for f in findings if f.entity_type in _CONTAINERS]
     kept = []
     specific = [f for f in findings if f.entity_type in _MORE_SPECIFIC_THAN_PHONE]
-    for f in findings:
+    for found in findings:
+        if any(
+            g is not found
+            and g.entity_type == found.entity_type
+            and g.start <= found.start
+            and found.end <= g.end
+            and (g.end - g.start) > (found.end - found.start)
+            for g in findings
+        ):
+            continue  # the same thing read twice, once in part ("michael84@…" inside "bailey. michael84@…")
+        f = found
         if f.entity_type == "PERSON" and f.recognizer != "LabelledNameRecognizer":
             f = trim_person(f, text)
             if not plausible_person(f, text):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from piiscan.scanner.detect.filters import plausible_person, suppress
-from piiscan.scanner.detect.recognizers import LabelledNameRecognizer
+from piiscan.scanner.detect.recognizers import LabelledNameRecognizer, SplitEmailRecognizer
 from piiscan.scanner.masking import mask
 from piiscan.scanner.model import Finding
 
@@ -118,3 +118,24 @@ def test_person_span_trimmed_to_the_name() -> None:
     text = "Full name Date of birth\nMichael Bailey 1962-12-13"
     found = suppress([_person(text, "Michael Bailey 1962-12-13")], text)
     assert [(f.text, text[f.start : f.end]) for f in found] == [("Michael Bailey", "Michael Bailey")]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Email\n\nbailey. michael84@example.org\n", ["bailey. michael84@example.org"]),
+        ("Email: bailey. michael84@example.org", ["bailey. michael84@example.org"]),
+        ("please write to me. john@example.com", []),
+        ("Contact: jane.doe@example.com", []),
+    ],
+)
+def test_email_split_by_ocr(text: str, found: list[str]) -> None:
+    results = SplitEmailRecognizer().analyze(text, ["EMAIL_ADDRESS"])
+    assert [text[r.start : r.end] for r in results] == found
+
+
+def test_a_partial_reading_inside_a_whole_one_is_dropped() -> None:
+    text = "Email: bailey. michael84@example.org"
+    whole = _f("EMAIL_ADDRESS", text, "bailey. michael84@example.org")
+    part = _f("EMAIL_ADDRESS", text, "michael84@example.org")
+    assert suppress([whole, part], text) == [whole]

@@ -14,6 +14,7 @@ from piiscan.scanner.detect.recognizers import (
     GpsCoordinatesRecognizer,
     LabelledNameRecognizer,
     MrzRecognizer,
+    SplitEmailRecognizer,
     StreetAddressRecognizer,
     custom_recognizers,
     parse_mrz,
@@ -462,11 +463,11 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
 @pytest.mark.parametrize(
     ("language", "entities"),
     [
-        ("en", {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON"}),
-        ("de", {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON"}),
-        ("fr", {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON"}),
-        ("es", {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON"}),
-        ("it", {"MRZ", "GPS_COORDINATES", "PERSON"}),
+        ("en", {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS"}),
+        ("de", {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS"}),
+        ("fr", {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS"}),
+        ("es", {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS"}),
+        ("it", {"MRZ", "GPS_COORDINATES", "PERSON", "EMAIL_ADDRESS"}),
     ],
 )
 def test_custom_recognizers(language: str, entities: set[str]) -> None:
@@ -479,7 +480,7 @@ def test_custom_recognizers(language: str, entities: set[str]) -> None:
 def test_recognizers_ignore_unrequested_entities() -> None:
     text = "\n".join(SPECIMEN_TD3) + "\n742 Evergreen Terrace, Springfield, IL 62704\n48.858370, 2.294481"
     for recognizer in custom_recognizers("en"):
-        if isinstance(recognizer, LabelledNameRecognizer):
+        if isinstance(recognizer, LabelledNameRecognizer | SplitEmailRecognizer):
             continue
         assert isinstance(recognizer, MrzRecognizer | GpsCoordinatesRecognizer | StreetAddressRecognizer)
         assert recognizer.analyze(text, entities=["PERSON"], nlp_artifacts=None) == []

@@ -7,6 +7,7 @@ from presidio_analyzer import EntityRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
 from piiscan.scanner.detect.recognizers.labelled_name import LabelledNameRecognizer
 from piiscan.scanner.detect.recognizers.mrz import MrzData, MrzRecognizer, parse_mrz
+from piiscan.scanner.detect.recognizers.split_email import SplitEmailRecognizer
 from piiscan.scanner.detect.recognizers.street_address import StreetAddressRecognizer
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "LabelledNameRecognizer",
     "MrzData",
     "MrzRecognizer",
+    "SplitEmailRecognizer",
     "StreetAddressRecognizer",
     "custom_recognizers",
     "parse_mrz",
@@ -30,6 +32,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         MrzRecognizer(supported_language=language),
         GpsCoordinatesRecognizer(supported_language=language),
         LabelledNameRecognizer(supported_language=language),
+        SplitEmailRecognizer(supported_language=language),
     ]
     if language in StreetAddressRecognizer.SUPPORTED_LANGUAGES:
         recognizers.append(StreetAddressRecognizer(supported_language=language))
