@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 
 from piiscan.scanner.detect.engine import ocr_digit_fix
-from piiscan.scanner.model import BBox
+from piiscan.scanner.model import BBox, TextSegment
 from piiscan.scanner.ocr import _unrotate, binarise, ocr_image
+from piiscan.scanner.pipeline import Scanner
 from piiscan.settings import Settings
 from piiscan.synth.render import text_image
 
@@ -76,3 +77,22 @@ def test_noisy_scan_reads_after_binarisation(settings: Settings) -> None:
 def test_ocr_digit_fix(text: str, fixed: str) -> None:
     assert ocr_digit_fix(text) == fixed
     assert len(ocr_digit_fix(text)) == len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("mit der IBAN DEO3 6731 5051 8737 6830 62.", "mit der IBAN DE03 6731 5051 8737 6830 62."),
+        ("E-Mail: |.klotz@example.org", "E-Mail: l.klotz@example.org"),
+        ("Bob | Alice", "Bob | Alice"),
+    ],
+)
+def test_ocr_fixes_for_iban_heads_and_email_bars(text: str, fixed: str) -> None:
+    assert ocr_digit_fix(text) == fixed
+
+
+def test_findings_carry_the_repaired_value(scanner: Scanner) -> None:
+    segment = TextSegment("IBAN DEO3 6731 5051 8737 6830 62\nE-Mail: |.klotz@example.org", 1, "ocr")
+    found = {f.entity_type: f.text for f in scanner.detector.detect([segment])}
+    assert found.get("IBAN_CODE") == "DE03 6731 5051 8737 6830 62"
+    assert found.get("EMAIL_ADDRESS") == "l.klotz@example.org"

@@ -55,11 +55,12 @@ class Detector:
     def detect(self, segments: Iterable[TextSegment]) -> list[Finding]:
         segments = [segment for segment in segments if segment.text.strip()]
         _assign_document_language(segments)
+        # OCR text is analysed as repaired (same length, so offsets hold); values are taken from it too
+        texts = {id(s): ocr_digit_fix(s.text) if s.source == "ocr" else s.text for s in segments}
         units: list[tuple[TextSegment, int, str]] = []
         for segment in segments:
-            units.extend(
-                (segment, offset, chunk) for offset, chunk in chunks(segment.text, self.settings.analyze_chunk_chars)
-            )
+            text = texts[id(segment)]
+            units.extend((segment, offset, chunk) for offset, chunk in chunks(text, self.settings.analyze_chunk_chars))
         nlp_engine = self.analyzer.nlp_engine
         if hasattr(nlp_engine, "process_many"):
             artifacts = nlp_engine.process_many([chunk for _, _, chunk in units], "en")
@@ -68,7 +69,7 @@ class Detector:
         by_segment: dict[int, tuple[TextSegment, list[Finding]]] = {}
         for (segment, offset, chunk), nlp_artifacts in zip(units, artifacts, strict=True):
             results = self.analyzer.analyze(
-                text=ocr_digit_fix(chunk) if segment.source == "ocr" else chunk,
+                text=chunk,
                 language="en",
                 entities=without_absent_context(self.entities_for(segment.language), chunk),
                 score_threshold=self.settings.score_threshold,
@@ -77,7 +78,7 @@ class Detector:
             found = by_segment.setdefault(id(segment), (segment, []))[1]
             for result in results:
                 start, end = result.start + offset, result.end + offset
-                value = segment.text[start:end]
+                value = texts[id(segment)][start:end]
                 found.append(
                     Finding(
                         entity_type=result.entity_type,
@@ -94,7 +95,7 @@ class Detector:
                 )
         findings = []
         for segment, found in by_segment.values():
-            for f in suppress(found, segment.text):
+            for f in suppress(found, texts[id(segment)]):
                 # masks and boxes are set after filtering, which may trim a span
                 f.masked = mask(f.entity_type, f.text)
                 f.bbox = segment.bbox_for(f.start, f.end)
@@ -130,6 +131,10 @@ _LETTER_TO_DIGIT = str.maketrans(
 )
 
 
+_IBAN_HEAD = re.compile(r"\b([A-Z]{2})([0-9OQDIlSBZ]{2})(?=[ ]?\d{4}[ ]?\d{4})")
+_EMAIL_TOKEN = re.compile(r"[^\s@]*\|[^\s@]*@\S+")
+
+
 def ocr_digit_fix(text: str) -> str:
     """Read letters inside digit runs as the digits OCR mistook them for ("55O0" -> "5500").
 
@@ -144,7 +149,11 @@ def ocr_digit_fix(text: str) -> str:
             return token
         return token.translate(_LETTER_TO_DIGIT)
 
-    return _DIGITISH_TOKEN.sub(fix, text)
+    text = _DIGITISH_TOKEN.sub(fix, text)
+    # An IBAN's check digits follow its country letters, so the token rule above skips them.
+    text = _IBAN_HEAD.sub(lambda m: m.group(1) + m.group(2).translate(_LETTER_TO_DIGIT), text)
+    # In an e-mail address a bar is an l ("|.klotz@example.org").
+    return _EMAIL_TOKEN.sub(lambda m: m.group().replace("|", "l"), text)
 
 
 def chunks(text: str, size: int) -> Iterator[tuple[int, str]]:
