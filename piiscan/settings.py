@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Grant(BaseModel):
+    """What a reviewer or admin token may see: a name for the audit log and the tenants it covers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    tenants: list[str] = Field(default_factory=list)
+    """Tenants whose review items the holder sees; ``["*"]`` is every tenant."""
 
 
 class Settings(BaseSettings):
@@ -102,6 +112,20 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(10.0, gt=0)
     webhook_max_attempts: int = Field(8, ge=1)
 
+    # Moderation (README "Moderation")
+    reviewer_tokens: dict[str, Grant] = Field(default_factory=dict)
+    """Token → {name, tenants} (JSON object) of reviewers; stored in the database as keyed hashes only."""
+    admin_tokens: dict[str, Grant] = Field(default_factory=dict)
+    """Token → {name, tenants} of admins (who also download disclosure packages and read the audit log)."""
+    review_min_severity: str = Field("low", pattern="^(none|low|medium|high|critical)$")
+    """A finished scan whose verdict is not clean (nor error) becomes a review item from this severity up."""
+    review_lease_s: int = Field(900, ge=10)
+    """How long a claimed item stays with its reviewer before others may claim it."""
+    report_rate_per_minute: float = Field(5.0, gt=0)
+    """Abuse reports per client address: a token bucket (in the API process's memory) refilled at this rate."""
+    report_burst: int = Field(5, ge=1)
+    """The bucket's size: reports a client may send at once."""
+
     def service_problems(self, for_api: bool = True) -> list[str]:
         """What keeps this configuration from running the service (API or worker) outside embedded mode."""
         if self.embedded:
@@ -114,6 +138,10 @@ class Settings(BaseSettings):
             value = token.get_secret_value()
             if value.lower() in _DEFAULT_SECRETS or len(value) < 16:
                 problems.append(f"the hook token of tenant {tenant!r} is a default or shorter than 16 characters")
+        for kind, grants in (("reviewer", self.reviewer_tokens), ("admin", self.admin_tokens)):
+            for plain, grant in grants.items():
+                if plain.lower() in _DEFAULT_SECRETS or len(plain) < 16:
+                    problems.append(f"the {kind} token of {grant.name!r} is a default or shorter than 16 characters")
         if for_api and not self.hook_tokens:
             problems.append("PIISCAN_HOOK_TOKENS is empty: no request could start a scan")
         if not self.buckets:

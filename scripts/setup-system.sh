@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the system packages piiscan needs (Tesseract with eng/deu/fra/spa, fonts) when
+# Installs the system packages piiscan needs (Tesseract with eng/deu/fra/spa, fonts, Chromium for tests) when
 # running as root on Debian; otherwise names the exact command. Idempotent and quiet when done.
 set -euo pipefail
-packages=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa fonts-dejavu-core)
+packages=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa fonts-dejavu-core
+  chromium)  # chromium: the reviewer pages' browser test (driven by Playwright, never downloaded by it)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

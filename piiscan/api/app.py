@@ -18,8 +18,10 @@ from sqlalchemy import text
 
 from piiscan.api.deps import ServicesDep
 from piiscan.api.errors import install_handlers
-from piiscan.api.routers import hook, scans
+from piiscan.api.ratelimit import TokenBucket
+from piiscan.api.routers import admin, hook, moderation, pages, reports, scans
 from piiscan.settings import Settings, get_settings
+from piiscan.store import review
 from piiscan.workers.services import Services, build_services, install_services
 
 
@@ -51,6 +53,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 dispatcher.executor.submit(app.state.services.scanner)
         else:
             app.state.services = services
+        with app.state.services.db.session() as session:  # reviewer and admin tokens, stored hashed
+            review.sync_principals(
+                session, settings.webhook_secret.get_secret_value(), settings.reviewer_tokens, settings.admin_tokens
+            )
         if settings.embedded:
             install_services(app.state.services)  # the in-process tasks use the API's services
         try:
@@ -76,6 +82,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_handlers(app)
     app.include_router(hook.router)
     app.include_router(scans.router)
+    app.include_router(moderation.router)
+    app.include_router(reports.router)
+    app.include_router(admin.router)
+    app.include_router(pages.router)
+    app.add_exception_handler(pages.LoginRequired, pages.login_redirect)
+    app.state.report_limiter = TokenBucket(settings.report_burst, settings.report_rate_per_minute / 60.0)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database reachability")
     def healthz(services: ServicesDep) -> JSONResponse:

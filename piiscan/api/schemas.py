@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, IPvAnyAddress, StringConstraints
 
 from piiscan.rules.context import DEFAULT_VISIBILITY, Visibility
 
@@ -21,6 +21,10 @@ class UploaderIn(BaseModel):
     name: str | None = Field(None, max_length=255)
     emails: list[Short] = Field(default_factory=list, max_length=20)
     phones: list[Short] = Field(default_factory=list, max_length=20)
+    ip: IPvAnyAddress | None = Field(
+        None, description="The uploader's address; kept only for a disclosure package (erased if the scan is clean)"
+    )
+    user_agent: str | None = Field(None, max_length=512, description="Kept for the same purpose as `ip`")
 
 
 class ScanRequest(BaseModel):

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from piiscan.settings import Settings, get_settings
+from piiscan.settings import Grant, Settings, get_settings
 
 DEMO_BUCKET = "uploads"
 DEMO_TENANT = "demo"
@@ -26,6 +26,8 @@ def embedded_settings(base: Settings) -> Settings:
         update["buckets"] = [DEMO_BUCKET]
     if not base.hook_tokens:
         update["hook_tokens"] = {DEMO_TENANT: SecretStr(secrets.token_urlsafe(24))}
+    if not base.reviewer_tokens and not base.admin_tokens:  # the reviewer pages' login for the demo
+        update["admin_tokens"] = {secrets.token_urlsafe(24): Grant(name="demo-admin", tenants=["*"])}
     if len(base.webhook_secret.get_secret_value()) < 16:  # every default is shorter
         update["webhook_secret"] = SecretStr(secrets.token_urlsafe(32))
     return base.model_copy(update=update)
@@ -59,6 +61,7 @@ def _demo(server: Any, settings: Settings, host: str, port: int, folder: Path) -
 
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     tenant, token = next(iter(settings.hook_tokens.items()))
+    logins = list(settings.admin_tokens.items())[:1] or list(settings.reviewer_tokens.items())[:1]
     headers = {"Authorization": f"Bearer {token.get_secret_value()}"}
     bucket = settings.buckets[0]
     while not server.started:  # this server, not another one on the port; daemon thread: ends with the process
@@ -89,6 +92,7 @@ def _demo(server: Any, settings: Settings, host: str, port: int, folder: Path) -
         f"  database:        {settings.database_url}",
         f"  tenant / token:  {tenant} / {token.get_secret_value()}",
         f"  webhooks seen:   curl -s {base}/demo/webhook",
+        *(f"  reviewer pages:  {base}/review   (log in with {login!r}, {grant.name})" for login, grant in logins),
         f"  {len(accepted)} samples dropped into the bucket; their scans:",
     ]
     for name, doc in accepted:

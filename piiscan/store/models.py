@@ -1,4 +1,4 @@
-"""Tables: uploads, scans, findings (masked only), verdicts and webhook deliveries."""
+"""Tables: uploads, scans, findings (masked only), verdicts, webhook deliveries and moderation."""
 
 from __future__ import annotations
 
@@ -6,7 +6,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -14,6 +26,11 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 SCAN_STATUSES = ("queued", "running", "done", "failed")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
+REVIEW_STATUSES = ("pending", "in_review", "approved", "rejected", "reported")
+DECISIONS = ("approved", "rejected", "reported")
+ROLES = ("hook", "reviewer", "admin")
+REPORT_CATEGORIES = ("third_party_privacy", "illegal", "abusive", "rights_violation")
+SEVERITY_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
 def new_id() -> str:
@@ -51,6 +68,9 @@ class Upload(Base):
     uploader_emails: Mapped[list[str] | None] = mapped_column(JSONType)
     uploader_phones: Mapped[list[str] | None] = mapped_column(JSONType)
     """The identity fields are personal data needed only to match findings: erased when the scan ends."""
+    uploader_ip: Mapped[str | None] = mapped_column(String(64))
+    uploader_user_agent: Mapped[str | None] = mapped_column(String(512))
+    """As the hook supplied them; kept only for a disclosure package (erased when the scan is clean)."""
     callback_url: Mapped[str | None] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -158,3 +178,106 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     scan: Mapped[Scan] = relationship(back_populates="deliveries")
+
+
+class Principal(Base):
+    """A reviewer or admin; the token is kept as a keyed hash (HMAC-SHA256), never in plain."""
+
+    __tablename__ = "principals"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    tenants: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewItem(Base):
+    """A flagged (or reported) upload waiting for, or carrying, a reviewer's decision."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (Index("ix_review_items_queue", "status", "priority", "severity_rank", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    scan_id: Mapped[str] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"), unique=True)
+    tenant: Mapped[str] = mapped_column(String(200), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    verdict: Mapped[str | None] = mapped_column(String(40))
+    severity: Mapped[str | None] = mapped_column(String(20))
+    severity_rank: Mapped[int] = mapped_column(Integer, default=0)
+    entity_types: Mapped[str] = mapped_column(Text, default=",")
+    """``,PERSON,EMAIL_ADDRESS,``: filterable with LIKE on every database."""
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    """Raised by abuse reports: reported items come first."""
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    scan: Mapped[Scan] = relationship()
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="Decision.id"
+    )
+
+
+class Decision(Base):
+    """One reviewer decision; a re-decision is a new row (the history is the audit)."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("review_items.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    previous_status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    item: Mapped[ReviewItem] = relationship(back_populates="decisions")
+
+
+class AbuseReport(Base):
+    """A report of an upload by anyone; the status secret and the reporter's address are keyed hashes."""
+
+    __tablename__ = "abuse_reports"
+    __table_args__ = (UniqueConstraint("upload_id", "reporter_key", name="uq_abuse_reports_upload_reporter"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str | None] = mapped_column(ForeignKey("review_items.id", ondelete="SET NULL"))
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(String(320))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    reporter_key: Mapped[str] = mapped_column(String(64))
+    """Keyed hash of the client address: the dedupe identity (the address itself is not kept)."""
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DisclosurePackage(Base):
+    """What a ``reported`` decision discloses: built by that decision only, read by admins only."""
+
+    __tablename__ = "disclosure_packages"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    item_id: Mapped[str] = mapped_column(ForeignKey("review_items.id", ondelete="CASCADE"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), unique=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what to which item or package: decisions, claims, reveals, package accesses."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[str] = mapped_column(String(64), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -37,6 +37,8 @@ class NewUpload:
     uploader_emails: tuple[str, ...] = ()
     uploader_phones: tuple[str, ...] = ()
     callback_url: str | None = None
+    uploader_ip: str | None = None
+    uploader_user_agent: str | None = None
 
 
 def request_scan(db: Database, new: NewUpload) -> tuple[Scan, bool]:
@@ -58,6 +60,8 @@ def request_scan(db: Database, new: NewUpload) -> tuple[Scan, bool]:
                 uploader_emails=list(new.uploader_emails) or None,
                 uploader_phones=list(new.uploader_phones) or None,
                 callback_url=new.callback_url,
+                uploader_ip=new.uploader_ip,
+                uploader_user_agent=new.uploader_user_agent,
             )
             session.add(upload)
             session.flush()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from piiscan.rules.context import ScanContext, Uploader
 from piiscan.storage import StorageUnavailableError
-from piiscan.store import repo
+from piiscan.store import repo, review
 from piiscan.store.models import Scan, Upload, WebhookDelivery, utcnow
 from piiscan.store.views import scan_document
 from piiscan.workers import webhooks
@@ -127,6 +127,7 @@ def run_scan(services: Services, scan_id: str) -> ScanOutcome:
                 if current is None or current.status in repo.FINISHED:
                     return "skipped"
                 repo.reuse_scan(session, current, earlier, source, key)
+                review.enqueue_finished_scan(session, current, settings.review_min_severity)
                 delivery_id = _queue_webhook(session, current, "scan.completed")
                 log.info("scan %s reused the result of scan %s (same bytes, rules and context)", scan_id, earlier.id)
         if earlier is None:
@@ -139,6 +140,7 @@ def run_scan(services: Services, scan_id: str) -> ScanOutcome:
             if current is None or current.status in repo.FINISHED:
                 return "skipped"
             repo.complete_scan(session, current, report, key)
+            review.enqueue_finished_scan(session, current, settings.review_min_severity)
             delivery_id = _queue_webhook(session, current, "scan.completed")
         log.info("scan %s done: %s in %s ms", scan_id, report["verdict"], report.get("elapsed_ms"))
     _dispatch_delivery(services, delivery_id)

@@ -32,7 +32,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from piiscan.settings import Settings
+from piiscan.settings import Grant, Settings
 from piiscan.store.db import Database
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,6 +42,10 @@ BROKER_URL = os.environ.get("PIISCAN_TEST_BROKER_URL", "redis://127.0.0.1:6379/1
 TOKEN = "acme-hook-token-" + uuid.uuid4().hex
 OTHER_TOKEN = "other-hook-token-" + uuid.uuid4().hex
 SECRET = "webhook-secret-" + uuid.uuid4().hex
+REVIEWER_TOKEN = "reviewer-ada-" + uuid.uuid4().hex
+SECOND_REVIEWER_TOKEN = "reviewer-bo-" + uuid.uuid4().hex
+OTHER_REVIEWER_TOKEN = "reviewer-cy-" + uuid.uuid4().hex
+ADMIN_TOKEN = "admin-dee-" + uuid.uuid4().hex
 MAX_BYTES = 2_000_000
 AWS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
 
@@ -192,6 +196,12 @@ def service_settings(
         task_retry_backoff_max_s=1.0,
         task_max_retries=2,
         webhook_max_attempts=3,
+        reviewer_tokens={
+            REVIEWER_TOKEN: Grant(name="ada", tenants=["acme"]),
+            SECOND_REVIEWER_TOKEN: Grant(name="bo", tenants=["acme"]),
+            OTHER_REVIEWER_TOKEN: Grant(name="cy", tenants=["other"]),
+        },
+        admin_tokens={ADMIN_TOKEN: Grant(name="dee", tenants=["*"])},
     )
 
 
@@ -352,3 +362,129 @@ def wait() -> Callable[..., Any]:
 @pytest.fixture(scope="session")
 def unique_key() -> Callable[[str], str]:
     return lambda name: f"u/{uuid.uuid4().hex[:8]}/{name}"
+
+
+# -- moderation ---------------------------------------------------------------------------------------
+
+PLANTED = ("Margaret Whitfield", "margaret.whitfield@example.com", "555-0147", "742 Evergreen Terrace")
+"""Raw values in samples/letter.png and in the synthetic scans below: no response may carry them."""
+
+
+@pytest.fixture(scope="session")
+def role_headers() -> dict[str, dict[str, str]]:
+    """Headers per caller: anonymous, a tenant's hook, reviewers of acme (two) and of other, an admin."""
+    return {
+        "anonymous": {},
+        "hook": {"Authorization": f"Bearer {TOKEN}"},
+        "reviewer": {"Authorization": f"Bearer {REVIEWER_TOKEN}"},
+        "reviewer2": {"Authorization": f"Bearer {SECOND_REVIEWER_TOKEN}"},
+        "other_reviewer": {"Authorization": f"Bearer {OTHER_REVIEWER_TOKEN}"},
+        "admin": {"Authorization": f"Bearer {ADMIN_TOKEN}"},
+    }
+
+
+def _finding(entity: str, index: int) -> dict[str, Any]:
+    return {
+        "entity_type": entity,
+        "score": 0.85,
+        "page": 1,
+        "source": "ocr",
+        "masked": f"[{entity}]",
+        "bbox": {"left": 10, "top": 10 + 40 * index, "width": 200, "height": 30},
+    }
+
+
+@pytest.fixture(scope="session")
+def flagged_scan(db: Database) -> Callable[..., str]:
+    """A finished scan made in the store (no worker): the item exists when the verdict is flagged.
+
+    The uploader name, planted in the upload row, must never come back in a response."""
+    from piiscan.store import repo, review
+    from piiscan.store.models import Scan
+
+    def make(
+        *,
+        tenant: str = "acme",
+        verdict: str = "third_party_data",
+        severity: str = "high",
+        entities: tuple[str, ...] = ("PERSON", "EMAIL_ADDRESS"),
+        key: str | None = None,
+        callback_url: str | None = None,
+        ip: str | None = None,
+        user_agent: str | None = None,
+        version_id: str | None = None,
+    ) -> str:
+        key = key or f"u/{uuid.uuid4().hex[:8]}/synthetic.png"
+        new = repo.NewUpload(
+            tenant=tenant,
+            bucket="uploads",
+            key=key,
+            version=f"v:{version_id or uuid.uuid4().hex}",
+            version_id=version_id or uuid.uuid4().hex,
+            etag=None,
+            size=100,
+            origin="api",
+            visibility="public",
+            uploader_id="u-42",
+            uploader_name=PLANTED[0],
+            uploader_emails=(PLANTED[1],),
+            callback_url=callback_url,
+            uploader_ip=ip,
+            uploader_user_agent=user_agent,
+        )
+        scan, _ = repo.request_scan(db, new)
+        report = {
+            "source": f"s3://uploads/{key}",
+            "sha256": uuid.uuid4().hex * 2,
+            "media_type": "image/png",
+            "size": 100,
+            "pages": 1,
+            "verdict": verdict,
+            "severity": severity,
+            "findings": [_finding(e, i) for i, e in enumerate(entities)],
+            "rules": []
+            if verdict == "clean"
+            else [
+                {
+                    "id": "t.rule",
+                    "verdict": verdict,
+                    "severity": severity,
+                    "reason": "A third person's name and e-mail address.",
+                }
+            ],
+            "rule_pack_version": "test@1",
+            "elapsed_ms": 1.0,
+        }
+        with db.session() as session:
+            row = session.get(Scan, scan.id, with_for_update=True)
+            assert row is not None
+            row.status = "running"
+            repo.complete_scan(session, row, report, "context-key")
+            review.enqueue_finished_scan(session, row, "low")
+        return scan.id
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def item_of(db: Database) -> Callable[[str], str | None]:
+    from sqlalchemy import select
+
+    from piiscan.store.models import ReviewItem
+
+    def find(scan_id: str) -> str | None:
+        with db.session() as session:
+            return session.scalars(select(ReviewItem.id).where(ReviewItem.scan_id == scan_id)).first()
+
+    return find
+
+
+def assert_no_raw(*texts: str) -> None:
+    for body in texts:
+        for value in PLANTED:
+            assert value not in body, f"a raw value leaked: {value!r}"
+
+
+@pytest.fixture(scope="session")
+def no_raw() -> Callable[..., None]:
+    return assert_no_raw

@@ -116,6 +116,8 @@ def request_scan(body: ScanRequest, tenant: TenantDep, services: ServicesDep, re
         callback_url=str(body.callback_url)
         if body.callback_url
         else services.settings.callback_urls.get(tenant) or None,
+        uploader_ip=str(body.uploader.ip) if body.uploader.ip else None,
+        uploader_user_agent=body.uploader.user_agent,
     )
     return _queue(services, _Prepared(info, new), request)
 

@@ -1,0 +1,91 @@
+"""Admins only: disclosure packages (every download audited) and the audit log."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+
+from piiscan.api.deps import AdminDep, ServicesDep
+from piiscan.api.errors import ApiError
+from piiscan.store import review
+from piiscan.store.models import DisclosurePackage
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+def _iso(value: Any) -> str | None:
+    value = review.aware(value)
+    return value.isoformat() if value is not None else None
+
+
+@router.get("/packages", summary="Disclosure packages (their ids and items; the content is a download)")
+def list_packages(actor: AdminDep, services: ServicesDep, item_id: str | None = None) -> dict[str, Any]:
+    with services.db.session() as session:
+        packages = [
+            p
+            for p in review.packages_of(session, item_id)
+            if review.sees_tenant(actor.tenants, p.document["upload"]["tenant"])
+        ]
+        return {
+            "packages": [
+                {"id": p.id, "item_id": p.item_id, "decision_id": p.decision_id, "created_at": _iso(p.created_at)}
+                for p in packages
+            ]
+        }
+
+
+def package_for(services: Any, actor: Any, package_id: str, fmt: str) -> dict[str, Any]:
+    with services.db.session() as session:
+        package = session.get(DisclosurePackage, package_id)
+        if package is None or not review.sees_tenant(actor.tenants, package.document["upload"]["tenant"]):
+            raise ApiError(404, "package_not_found", f"No disclosure package {package_id}")
+        review.audit(session, actor.name, actor.role, "package_download", "disclosure_package", package.id, format=fmt)
+        document: dict[str, Any] = dict(package.document)
+        document["package_id"] = package.id
+        document["created_at"] = _iso(package.created_at)
+        return document
+
+
+@router.get("/packages/{package_id}", summary="Download a disclosure package as JSON (audited)")
+def download_package(package_id: str, actor: AdminDep, services: ServicesDep) -> Response:
+    document = package_for(services, actor, package_id, "json")
+    return Response(
+        json.dumps(document, indent=2, sort_keys=True),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="disclosure-{package_id}.json"'},
+    )
+
+
+@router.get("/packages/{package_id}/html", summary="A disclosure package as a readable page (audited)")
+def package_page(package_id: str, actor: AdminDep, services: ServicesDep) -> HTMLResponse:
+    from piiscan.api.pages import render_package
+
+    return HTMLResponse(render_package(package_for(services, actor, package_id, "html")))
+
+
+@router.get("/audit", summary="The audit log: claims, decisions, reveals, package downloads")
+def audit_log(
+    actor: AdminDep,
+    services: ServicesDep,
+    target_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    with services.db.session() as session:
+        return {
+            "entries": [
+                {
+                    "id": e.id,
+                    "at": _iso(e.at),
+                    "actor": e.actor,
+                    "role": e.role,
+                    "action": e.action,
+                    "target_type": e.target_type,
+                    "target_id": e.target_id,
+                    "detail": e.detail,
+                }
+                for e in review.audit_entries(session, target_id, limit)
+            ]
+        }

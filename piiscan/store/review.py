@@ -1,0 +1,418 @@
+"""Moderation in the store: principals, the review queue, decisions, abuse reports, packages, audit.
+
+Transitions of a review item::
+
+    pending ──claim──► in_review ──decide──► approved | rejected | reported
+       ▲                  │ (lease expires: anyone may claim it again)      │
+       └── an abuse report reopens an approved item ◄──────────────────────┘ (re-decision: any time)
+
+Every decision is a row (re-decisions too), every claim, decision, reveal and package access an
+audit entry. Tokens, report secrets and reporter addresses are stored as keyed hashes only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from piiscan.settings import Grant
+from piiscan.store.models import (
+    SEVERITY_RANK,
+    AbuseReport,
+    AuditEntry,
+    Decision,
+    DisclosurePackage,
+    Principal,
+    ReviewItem,
+    Scan,
+    Upload,
+    utcnow,
+)
+
+OPEN = ("pending", "in_review")
+DECIDED = ("approved", "rejected", "reported")
+ALL_TENANTS = "*"
+
+
+class ReviewError(Exception):
+    """A transition that is not allowed now; ``status`` is the HTTP status the API answers with."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        super().__init__(message)
+
+
+def keyed_hash(secret: str, purpose: str, value: str) -> str:
+    return hmac.new(secret.encode(), f"piiscan-{purpose}:".encode() + value.encode(), hashlib.sha256).hexdigest()
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite gives naive datetimes back; they were stored in UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+# -- principals -------------------------------------------------------------------------------------
+
+
+def sync_principals(session: Session, secret: str, reviewers: dict[str, Grant], admins: dict[str, Grant]) -> None:
+    """Make the principals table match the configured tokens (stored hashed); others are deactivated."""
+    wanted: dict[str, tuple[str, Grant]] = {}
+    for role, grants in (("reviewer", reviewers), ("admin", admins)):
+        for token, grant in grants.items():
+            wanted[keyed_hash(secret, "token", token)] = (role, grant)
+    existing = {p.token_hash: p for p in session.scalars(select(Principal))}
+    for token_hash, (role, grant) in wanted.items():
+        principal = existing.get(token_hash)
+        if principal is None:
+            principal = Principal(token_hash=token_hash)
+            session.add(principal)
+        principal.name, principal.role, principal.tenants, principal.active = grant.name, role, grant.tenants, True
+    for token_hash, principal in existing.items():
+        if token_hash not in wanted:
+            principal.active = False
+
+
+def principal_by_token(session: Session, secret: str, token: str) -> Principal | None:
+    return session.scalars(
+        select(Principal).where(Principal.token_hash == keyed_hash(secret, "token", token), Principal.active)
+    ).first()
+
+
+def sees_tenant(tenants: list[str], tenant: str) -> bool:
+    return ALL_TENANTS in tenants or tenant in tenants
+
+
+# -- audit ------------------------------------------------------------------------------------------
+
+
+def audit(
+    session: Session, actor: str, role: str, action: str, target_type: str, target_id: str, **detail: Any
+) -> None:
+    session.add(
+        AuditEntry(actor=actor, role=role, action=action, target_type=target_type, target_id=target_id, detail=detail)
+    )
+
+
+def audit_entries(session: Session, target_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if target_id:
+        query = query.where(AuditEntry.target_id == target_id)
+    return list(session.scalars(query))
+
+
+# -- the queue --------------------------------------------------------------------------------------
+
+
+def _flagged(scan: Scan, min_severity: str) -> bool:
+    if scan.verdict in (None, "clean", "error"):
+        return False
+    return SEVERITY_RANK.get(scan.severity or "none", 0) >= SEVERITY_RANK[min_severity]
+
+
+def _fill(item: ReviewItem, scan: Scan) -> None:
+    item.verdict = scan.verdict
+    item.severity = scan.severity
+    item.severity_rank = SEVERITY_RANK.get(scan.severity or "none", 0)
+    item.entity_types = "," + ",".join(sorted({f.entity_type for f in scan.findings})) + ","
+
+
+def enqueue_finished_scan(session: Session, scan: Scan, min_severity: str) -> ReviewItem | None:
+    """Called when a scan ends ``done``: a flagged verdict becomes (or refreshes) a review item.
+
+    A scan that is not flagged and has no item (no abuse report made one) can never be disclosed,
+    so the uploader's address and user agent, kept for that purpose only, are erased."""
+    item = session.scalars(select(ReviewItem).where(ReviewItem.scan_id == scan.id)).first()
+    if item is None and not _flagged(scan, min_severity):
+        scan.upload.uploader_ip = None
+        scan.upload.uploader_user_agent = None
+        return None
+    if item is None:
+        item = ReviewItem(scan_id=scan.id, tenant=scan.tenant, status="pending", priority=0)
+        session.add(item)
+    _fill(item, scan)
+    session.flush()
+    return item
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    statuses: tuple[str, ...] = OPEN
+    verdict: str | None = None
+    tenant: str | None = None
+    entity_type: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def list_items(session: Session, tenants: list[str], flt: QueueFilter) -> list[ReviewItem]:
+    """Items the holder of ``tenants`` may see: reported first, then by severity, then oldest first."""
+    query = select(ReviewItem).where(ReviewItem.status.in_(flt.statuses))
+    if ALL_TENANTS not in tenants:
+        query = query.where(ReviewItem.tenant.in_(tenants))
+    if flt.tenant:
+        query = query.where(ReviewItem.tenant == flt.tenant)
+    if flt.verdict:
+        query = query.where(ReviewItem.verdict == flt.verdict)
+    if flt.entity_type:
+        query = query.where(ReviewItem.entity_types.contains(f",{flt.entity_type},", autoescape=True))
+    query = query.order_by(
+        ReviewItem.priority.desc(), ReviewItem.severity_rank.desc(), ReviewItem.created_at, ReviewItem.id
+    )
+    return list(session.scalars(query.limit(flt.limit).offset(flt.offset)))
+
+
+def get_item(session: Session, item_id: str, tenants: list[str], *, lock: bool = False) -> ReviewItem | None:
+    item = session.get(ReviewItem, item_id, with_for_update=lock)
+    if item is None or not sees_tenant(tenants, item.tenant):
+        return None
+    return item
+
+
+def lease_valid(item: ReviewItem, now: datetime) -> bool:
+    expires = aware(item.lease_expires_at)
+    return item.status == "in_review" and expires is not None and expires > now
+
+
+def claim(session: Session, item: ReviewItem, actor: str, role: str, lease_s: int) -> None:
+    """pending (or in_review with an expired lease, or already the actor's) → in_review, leased to ``actor``."""
+    now = utcnow()
+    if item.status in DECIDED:
+        raise ReviewError(409, "already_decided", f"Item {item.id} is {item.status}; decide again without a claim")
+    if lease_valid(item, now) and item.claimed_by != actor:
+        raise ReviewError(409, "claimed", f"Item {item.id} is being reviewed by {item.claimed_by} until its lease ends")
+    previous = item.claimed_by if item.status == "in_review" else None
+    item.status = "in_review"
+    item.claimed_by = actor
+    item.lease_expires_at = now + timedelta(seconds=lease_s)
+    audit(session, actor, role, "claim", "review_item", item.id, lease_s=lease_s, taken_from=previous)
+
+
+def release(session: Session, item: ReviewItem, actor: str, role: str) -> None:
+    if item.status != "in_review" or item.claimed_by != actor:
+        raise ReviewError(409, "not_claimed", f"Item {item.id} is not claimed by {actor}")
+    item.status, item.claimed_by, item.lease_expires_at = "pending", None, None
+    audit(session, actor, role, "release", "review_item", item.id)
+
+
+def decide(session: Session, item: ReviewItem, actor: str, role: str, decision: str, reason: str) -> Decision:
+    """Record a decision: on an item the actor holds a live lease on, or again on a decided item."""
+    now = utcnow()
+    if item.status == "pending":
+        raise ReviewError(409, "not_claimed", f"Claim item {item.id} before deciding on it")
+    if item.status == "in_review" and (item.claimed_by != actor or not lease_valid(item, now)):
+        raise ReviewError(409, "lease_lost", f"Item {item.id} is not leased to {actor} (expired or claimed by another)")
+    row = Decision(decision=decision, reason=reason, decided_by=actor, previous_status=item.status)
+    item.decisions.append(row)
+    redecision = item.status in DECIDED
+    item.status = decision
+    item.claimed_by = None
+    item.lease_expires_at = None
+    session.flush()
+    audit(
+        session,
+        actor,
+        role,
+        "redecide" if redecision else "decide",
+        "review_item",
+        item.id,
+        decision=decision,
+        reason=reason,
+        previous_status=row.previous_status,
+        decision_id=row.id,
+    )
+    return row
+
+
+# -- disclosure packages ----------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    value = aware(value)
+    return value.isoformat() if value is not None else None
+
+
+def build_package(session: Session, item: ReviewItem, decision: Decision) -> DisclosurePackage:
+    """The disclosure a ``reported`` decision makes: the upload, the evidence (masked), the decision
+    and its reason, and only the uploader identifiers the policy allows."""
+    scan = item.scan
+    upload = scan.upload
+    reports = session.scalars(select(AbuseReport).where(AbuseReport.upload_id == upload.id).order_by(AbuseReport.id))
+    document = {
+        "kind": "piiscan.disclosure/1",
+        "upload": {
+            "tenant": upload.tenant,
+            "bucket": upload.bucket,
+            "key": upload.object_key,
+            "version_id": upload.version_id,
+            "etag": upload.etag,
+            "sha256": scan.sha256,
+            "media_type": scan.media_type,
+            "size": scan.size,
+            "visibility": upload.visibility,
+        },
+        "uploader": {
+            "account_id": upload.uploader_id,
+            "upload_time": _iso(upload.created_at),
+            "ip": upload.uploader_ip,
+            "user_agent": upload.uploader_user_agent,
+        },
+        "evidence": {
+            "scan_id": scan.id,
+            "verdict": scan.verdict,
+            "severity": scan.severity,
+            "rule_pack_version": scan.rule_pack_version,
+            "rules": (scan.report or {}).get("rules", []),
+            "findings": [finding_document(f) for f in scan.findings],
+            "abuse_reports": [{"category": r.category, "received_at": _iso(r.created_at)} for r in reports],
+        },
+        "decision": {
+            "review_item_id": item.id,
+            "decision": decision.decision,
+            "reason": decision.reason,
+            "decided_by": decision.decided_by,
+            "decided_at": _iso(decision.created_at),
+            "history": [
+                {"decision": d.decision, "decided_by": d.decided_by, "decided_at": _iso(d.created_at)}
+                for d in item.decisions
+            ],
+        },
+    }
+    package = DisclosurePackage(item_id=item.id, decision_id=decision.id, document=document)
+    session.add(package)
+    session.flush()
+    return package
+
+
+def finding_document(finding: Any) -> dict[str, Any]:
+    return {
+        "entity_type": finding.entity_type,
+        "score": finding.score,
+        "page": finding.page,
+        "source": finding.source,
+        "masked": finding.masked,
+        "bbox": finding.bbox,
+        "start": finding.start,
+        "end": finding.end,
+        "origin": finding.origin,
+    }
+
+
+def packages_of(session: Session, item_id: str | None = None) -> list[DisclosurePackage]:
+    query = select(DisclosurePackage).order_by(DisclosurePackage.created_at.desc())
+    if item_id:
+        query = query.where(DisclosurePackage.item_id == item_id)
+    return list(session.scalars(query))
+
+
+# -- abuse reports ----------------------------------------------------------------------------------
+
+
+def find_upload(session: Session, bucket: str, key: str) -> Upload | None:
+    """The newest announced version of ``bucket/key`` (any tenant)."""
+    return session.scalars(
+        select(Upload)
+        .where(Upload.bucket == bucket, Upload.object_key == key)
+        .order_by(Upload.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOutcome:
+    report: AbuseReport
+    secret: str | None
+    """The status secret, shown once; None for a duplicate."""
+    duplicate: bool
+    rescan: bool
+    """True when the scan had failed and was put back in the queue: send it to a worker now."""
+
+
+def file_report(
+    session: Session,
+    secret_key: str,
+    upload: Upload,
+    client: str,
+    category: str,
+    description: str,
+    contact: str | None,
+) -> ReportOutcome:
+    """Record a report (one per upload and client address) and raise, reopen or create its review item."""
+    reporter_key = keyed_hash(secret_key, "reporter", f"{upload.id}:{client}")
+    existing = session.scalars(
+        select(AbuseReport).where(AbuseReport.upload_id == upload.id, AbuseReport.reporter_key == reporter_key)
+    ).first()
+    if existing is not None:
+        return ReportOutcome(existing, None, True, False)
+    scan = session.scalars(select(Scan).where(Scan.upload_id == upload.id).with_for_update()).one()
+    item = session.scalars(select(ReviewItem).where(ReviewItem.scan_id == scan.id).with_for_update()).first()
+    if item is None:
+        item = ReviewItem(scan_id=scan.id, tenant=scan.tenant, status="pending", priority=0)
+        session.add(item)
+        if scan.status == "done":
+            _fill(item, scan)
+    item.priority += 1
+    if item.status == "approved":
+        item.status = "pending"
+        audit(session, "abuse-report", "public", "reopen", "review_item", item.id, category=category)
+    status_secret = secrets.token_urlsafe(24)
+    report = AbuseReport(
+        upload_id=upload.id,
+        category=category,
+        description=description,
+        contact=contact,
+        secret_hash=keyed_hash(secret_key, "report-secret", status_secret),
+        reporter_key=reporter_key,
+    )
+    session.add(report)
+    session.flush()
+    report.item_id = item.id
+    rescan = scan.status == "failed"  # a queued or running scan is on its way already (the sweeper sees to it)
+    if rescan:
+        scan.status, scan.failure_code, scan.failure_reason, scan.worker_losses = "queued", None, None, 0
+    return ReportOutcome(report, status_secret, False, rescan)
+
+
+def report_status(session: Session, secret_key: str, report_id: str, status_secret: str) -> dict[str, Any] | None:
+    """What a reporter may know of their report: its stage and whether action was taken, nothing else."""
+    report = session.get(AbuseReport, report_id)
+    if report is None or not hmac.compare_digest(
+        report.secret_hash, keyed_hash(secret_key, "report-secret", status_secret)
+    ):
+        return None
+    item = session.get(ReviewItem, report.item_id) if report.item_id else None
+    stage, outcome = "received", None
+    if item is not None and item.status == "in_review":
+        stage = "in_review"
+    elif item is not None and item.status in DECIDED:
+        stage = "resolved"
+        outcome = "no_action" if item.status == "approved" else "action_taken"
+    return {
+        "report_id": report.id,
+        "category": report.category,
+        "status": stage,
+        "outcome": outcome,
+        "received_at": _iso(report.created_at),
+    }
+
+
+def reports_of(item: ReviewItem) -> list[AbuseReport]:
+    """The reports on the item's upload (their contacts stay out of every view)."""
+    session = Session.object_session(item)
+    if session is None:
+        return []
+    return list(
+        session.scalars(
+            select(AbuseReport).where(AbuseReport.upload_id == item.scan.upload_id).order_by(AbuseReport.created_at)
+        )
+    )
