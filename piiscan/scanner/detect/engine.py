@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from piiscan.scanner.detect.filters import suppress, without_absent_context
+from piiscan.scanner.detect.filters import plausible_entities, suppress
 from piiscan.scanner.language import detect_language
 from piiscan.scanner.masking import mask
 from piiscan.scanner.model import Finding, TextSegment
@@ -71,7 +71,7 @@ class Detector:
             results = self.analyzer.analyze(
                 text=chunk,
                 language="en",
-                entities=without_absent_context(self.entities_for(segment.language), chunk),
+                entities=plausible_entities(self.entities_for(segment.language), chunk),
                 score_threshold=self.settings.score_threshold,
                 nlp_artifacts=nlp_artifacts,
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from piiscan.scanner.detect.filters import plausible_person, suppress
+from piiscan.scanner.detect.filters import plausible_entities, plausible_person, suppress
 from piiscan.scanner.detect.recognizers import LabelledNameRecognizer, SplitEmailRecognizer
 from piiscan.scanner.masking import mask
 from piiscan.scanner.model import Finding
@@ -139,3 +139,9 @@ def test_a_partial_reading_inside_a_whole_one_is_dropped() -> None:
     whole = _f("EMAIL_ADDRESS", text, "bailey. michael84@example.org")
     part = _f("EMAIL_ADDRESS", text, "michael84@example.org")
     assert suppress([whole, part], text) == [whole]
+
+
+def test_plausible_entities_skip_recognizers_that_cannot_match() -> None:
+    entities = ["EMAIL_ADDRESS", "IP_ADDRESS", "US_DRIVER_LICENSE", "PERSON"]
+    assert plausible_entities(entities, "Handle the middle of the order, Peter.") == ["PERSON"]
+    assert plausible_entities(entities, "Driver licence D1234567, mail a@b.org from 10.0.0.1") == entities
