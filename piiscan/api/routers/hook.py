@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from piiscan.api.deps import ServicesDep, TenantDep
 from piiscan.api.errors import ApiError
 from piiscan.api.s3events import MalformedEventError, parse_event
-from piiscan.api.schemas import ErrorOut, EventsAccepted, ScanAccepted, ScanRequest
+from piiscan.api.schemas import ErrorOut, EventsAccepted, ScanAccepted, ScanRequest, UploaderIn
 from piiscan.rules.context import VISIBILITIES
 from piiscan.storage import ObjectInfo
 from piiscan.store import repo
@@ -69,6 +69,39 @@ def _metadata_list(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
 
+def _new_upload(
+    tenant: str,
+    bucket: str,
+    key: str,
+    info: ObjectInfo,
+    origin: str,
+    callback_url: str | None,
+    uploader: UploaderIn | None = None,
+    visibility: str | None = None,
+) -> repo.NewUpload:
+    """The upload row for one object: what the request says, else the object's piiscan-* metadata."""
+    meta = info.metadata
+    given = uploader or UploaderIn()
+    return repo.NewUpload(
+        tenant=tenant,
+        bucket=bucket,
+        key=key,
+        version=info.version,
+        version_id=info.version_id,
+        etag=info.etag,
+        size=info.size,
+        origin=origin,
+        visibility=visibility or _visibility(meta.get("piiscan-visibility")),
+        uploader_id=given.id or meta.get("piiscan-uploader-id"),
+        uploader_name=given.name or meta.get("piiscan-uploader-name"),
+        uploader_emails=tuple(given.emails) or _metadata_list(meta.get("piiscan-uploader-email")),
+        uploader_phones=tuple(given.phones) or _metadata_list(meta.get("piiscan-uploader-phone")),
+        callback_url=callback_url or None,
+        uploader_ip=str(given.ip) if given.ip else None,
+        uploader_user_agent=given.user_agent,
+    )
+
+
 def _queue(services: Services, prepared: _Prepared, request: Request) -> ScanAccepted:
     scan, created = repo.request_scan(services.db, prepared.new)
     if created:
@@ -98,26 +131,15 @@ def request_scan(body: ScanRequest, tenant: TenantDep, services: ServicesDep, re
     if body.tenant is not None and body.tenant != tenant:
         raise ApiError(403, "tenant_mismatch", f"The token belongs to tenant {tenant!r}, not {body.tenant!r}")
     info = _check(services, body.bucket, body.key, body.version_id, body.etag)
-    meta = info.metadata
-    new = repo.NewUpload(
-        tenant=tenant,
-        bucket=body.bucket,
-        key=body.key,
-        version=info.version,
-        version_id=info.version_id,
-        etag=info.etag,
-        size=info.size,
+    new = _new_upload(
+        tenant,
+        body.bucket,
+        body.key,
+        info,
         origin="api",
-        visibility=body.visibility or _visibility(meta.get("piiscan-visibility")),
-        uploader_id=body.uploader.id or meta.get("piiscan-uploader-id"),
-        uploader_name=body.uploader.name or meta.get("piiscan-uploader-name"),
-        uploader_emails=tuple(body.uploader.emails) or _metadata_list(meta.get("piiscan-uploader-email")),
-        uploader_phones=tuple(body.uploader.phones) or _metadata_list(meta.get("piiscan-uploader-phone")),
-        callback_url=str(body.callback_url)
-        if body.callback_url
-        else services.settings.callback_urls.get(tenant) or None,
-        uploader_ip=str(body.uploader.ip) if body.uploader.ip else None,
-        uploader_user_agent=body.uploader.user_agent,
+        callback_url=str(body.callback_url) if body.callback_url else services.settings.callback_urls.get(tenant),
+        uploader=body.uploader,
+        visibility=body.visibility,
     )
     return _queue(services, _Prepared(info, new), request)
 
@@ -160,24 +182,8 @@ async def s3_events(request: Request, tenant: TenantDep, services: ServicesDep) 
                     raise
                 ignored += 1
                 continue
-            meta = info.metadata
-            visibility = meta.get("piiscan-visibility")
-            new = repo.NewUpload(
-                tenant=tenant,
-                bucket=record.bucket,
-                key=record.key,
-                version=info.version,
-                version_id=info.version_id,
-                etag=info.etag,
-                size=info.size,
-                origin="s3_event",
-                visibility=_visibility(visibility),
-                uploader_id=meta.get("piiscan-uploader-id"),
-                uploader_name=meta.get("piiscan-uploader-name"),
-                uploader_emails=_metadata_list(meta.get("piiscan-uploader-email")),
-                uploader_phones=_metadata_list(meta.get("piiscan-uploader-phone")),
-                callback_url=services.settings.callback_urls.get(tenant) or None,
-            )
+            callback = services.settings.callback_urls.get(tenant)
+            new = _new_upload(tenant, record.bucket, record.key, info, origin="s3_event", callback_url=callback)
             prepared.append(_Prepared(info, new))
         return EventsAccepted(scans=[_queue(services, p, request) for p in prepared], ignored=ignored)
 
