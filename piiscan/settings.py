@@ -6,9 +6,11 @@ same code runs on a laptop with embedded defaults and on many machines.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,6 +22,25 @@ class Grant(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     tenants: list[str] = Field(default_factory=list)
     """Tenants whose review items the holder sees; ``["*"]`` is every tenant."""
+
+
+class Retention(BaseModel):
+    """How long each kind of record is kept, in days (README "Privacy"); the purge runs hourly."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    clean_evidence_days: int = Field(30, ge=1)
+    """Findings and report evidence of scans that ended clean (or not flagged) without a review item."""
+    decided_evidence_days: int = Field(180, ge=1)
+    """Findings, report evidence and uploader address of items decided (approved, rejected, reported)
+    this long ago; the disclosure package keeps what a report disclosed, for its own period."""
+    audit_days: int = Field(365, ge=1)
+    packages_days: int = Field(730, ge=1)
+    """Disclosure packages."""
+    webhook_days: int = Field(30, ge=1)
+    """Finished webhook deliveries (their bodies carry the masked report)."""
+    report_contact_days: int = Field(90, ge=1)
+    """The contact a reporter left on an abuse report (the report itself stays with its item)."""
 
 
 class Settings(BaseSettings):
@@ -126,6 +147,49 @@ class Settings(BaseSettings):
     report_burst: int = Field(5, ge=1)
     """The bucket's size: reports a client may send at once."""
 
+    # Privacy (README "Privacy")
+    evidence_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    """Key id → secret (JSON object) of the keyed hashes of evidence and uploader identities.
+    Lookups try every key; new hashes use ``evidence_key_id``. Empty: one key derived from the
+    webhook secret (id ``w``)."""
+    evidence_key_id: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+    """The key new evidence is hashed with; required when ``evidence_keys`` has more than one key."""
+    retention: Retention = Field(default_factory=Retention)
+    """JSON object, e.g. ``{"audit_days": 400}``; unset kinds keep their defaults."""
+    stats_min_count: int = Field(5, ge=1)
+    """Statistics cells counting fewer records than this are suppressed (shown as null)."""
+
+    @model_validator(mode="after")
+    def _check_evidence_keys(self) -> Settings:
+        for key_id, secret in self.evidence_keys.items():
+            if len(key_id) > 32 or not key_id.replace("_", "").replace("-", "").replace(".", "").isalnum():
+                raise ValueError(f"evidence key id {key_id!r}: letters, digits, '.', '_' or '-', at most 32")
+            if len(secret.get_secret_value()) < 16:
+                raise ValueError(f"the evidence key {key_id!r} is shorter than 16 characters")
+        if self.evidence_keys:
+            if self.evidence_key_id is None and len(self.evidence_keys) == 1:
+                self.evidence_key_id = next(iter(self.evidence_keys))
+            if self.evidence_key_id not in self.evidence_keys:
+                raise ValueError("PIISCAN_EVIDENCE_KEY_ID must name one of PIISCAN_EVIDENCE_KEYS")
+        elif self.evidence_key_id not in (None, "w"):
+            raise ValueError("PIISCAN_EVIDENCE_KEY_ID is set but PIISCAN_EVIDENCE_KEYS is empty")
+        return self
+
+    def evidence_key_map(self) -> tuple[dict[str, str], str]:
+        """(key id → secret, current key id): the configured keys, or one derived from the webhook secret."""
+        if self.evidence_keys:
+            assert self.evidence_key_id is not None
+            return {k: v.get_secret_value() for k, v in self.evidence_keys.items()}, self.evidence_key_id
+        derived = hmac.new(
+            self.webhook_secret.get_secret_value().encode(), b"piiscan-evidence-key", hashlib.sha256
+        ).hexdigest()
+        return {"w": derived}, "w"
+
+    @property
+    def priority_queue(self) -> str:
+        """Rescans asked for by abuse reports go here; workers consume it next to the main queue."""
+        return f"{self.task_queue}.priority"
+
     def service_problems(self, for_api: bool = True) -> list[str]:
         """What keeps this configuration from running the service (API or worker) outside embedded mode."""
         if self.embedded:
@@ -142,6 +206,9 @@ class Settings(BaseSettings):
             for plain, grant in grants.items():
                 if plain.lower() in _DEFAULT_SECRETS or len(plain) < 16:
                     problems.append(f"the {kind} token of {grant.name!r} is a default or shorter than 16 characters")
+        for key_id, key in self.evidence_keys.items():
+            if key.get_secret_value().lower() in _DEFAULT_SECRETS:
+                problems.append(f"the evidence key {key_id!r} is a default; set a random one")
         if for_api and not self.hook_tokens:
             problems.append("PIISCAN_HOOK_TOKENS is empty: no request could start a scan")
         if not self.buckets:

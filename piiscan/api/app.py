@@ -13,13 +13,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 
 from piiscan.api.deps import ServicesDep
 from piiscan.api.errors import install_handlers
 from piiscan.api.ratelimit import TokenBucket
-from piiscan.api.routers import admin, hook, moderation, pages, reports, scans
+from piiscan.api.routers import admin, hook, moderation, pages, privacy, reports, scans
+from piiscan.privacy import logs
 from piiscan.settings import Settings, get_settings
 from piiscan.store import review
 from piiscan.workers.services import Services, build_services, install_services
@@ -38,6 +39,7 @@ def check_service_settings(settings: Settings, for_api: bool = True) -> None:
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or (services.settings if services else get_settings())
     check_service_settings(settings)
+    logs.install()  # the last line of defence: every log record of this process is redacted
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(moderation.router)
     app.include_router(reports.router)
     app.include_router(admin.router)
+    app.include_router(privacy.router)
     app.include_router(pages.router)
     app.add_exception_handler(pages.LoginRequired, pages.login_redirect)
     app.state.report_limiter = TokenBucket(settings.report_burst, settings.report_rate_per_minute / 60.0)
@@ -97,6 +100,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         except Exception as exc:
             return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok"})
+
+    @app.get("/metrics", tags=["health"], summary="Prometheus counters (aggregates only: no ids, keys or values)")
+    def metrics(services: ServicesDep) -> PlainTextResponse:
+        from piiscan.store.stats import metrics as render
+
+        with services.db.session() as session:
+            body = render(session)
+        return PlainTextResponse(body, media_type="text/plain; version=0.0.4")
 
     if settings.embedded:
         _add_demo_receiver(app, settings)

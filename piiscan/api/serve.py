@@ -134,9 +134,17 @@ def worker(concurrency: int, loglevel: str, hostname: str | None) -> int:
     except ConfigurationError as exc:
         print(f"piiscan: {exc}", file=sys.stderr)
         return 2
+    from piiscan.privacy import logs
     from piiscan.workers.celery_app import app
 
-    argv = ["worker", f"--loglevel={loglevel}", "-Q", settings.task_queue, f"--concurrency={concurrency}"]
+    logs.install()
+    argv = [
+        "worker",
+        f"--loglevel={loglevel}",
+        "-Q",
+        f"{settings.priority_queue},{settings.task_queue}",
+        f"--concurrency={concurrency}",
+    ]
     if hostname:
         argv += ["-n", hostname]
     app.worker_main(argv)
@@ -144,7 +152,9 @@ def worker(concurrency: int, loglevel: str, hostname: str | None) -> int:
 
 
 def beat(loglevel: str, schedule: str) -> int:
+    from piiscan.privacy import logs
     from piiscan.workers.celery_app import app
 
+    logs.install()
     app.start(["beat", f"--loglevel={loglevel}", "-s", schedule])
     return 0

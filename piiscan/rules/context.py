@@ -9,7 +9,7 @@ written into a report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Literal, Protocol, get_args
 
 Visibility = Literal["public", "unlisted", "private"]
 VISIBILITIES: tuple[Visibility, ...] = get_args(Visibility)
@@ -17,6 +17,22 @@ VISIBILITIES: tuple[Visibility, ...] = get_args(Visibility)
 DEFAULT_VISIBILITY: Visibility = "public"
 """When the caller does not say, an upload is treated as public: that is how the platform
 delivers uploads by default, and it is the safe side (severities are never understated)."""
+
+
+class IdentityKeys(Protocol):
+    """An uploader identity kept as keyed hashes only (:class:`piiscan.privacy.keys.KeyedIdentity`).
+
+    A rescan after the raw identity was erased matches findings against it: the same bytes then
+    get the same owners without piiscan keeping the name, e-mails or phones."""
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """Which identity fields were known: ``name``, ``email``, ``phone``."""
+        ...
+
+    def holds(self, entity_type: str, text: str) -> bool: ...
+
+    def holds_name(self, name: str) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +43,8 @@ class Uploader:
     name: str | None = None
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
+    keyed: IdentityKeys | None = None
+    """Used only when the raw fields are gone (a rescan): the identity as keyed hashes."""
 
     def __post_init__(self) -> None:
         # Accept lists from callers while keeping the dataclass hashable and immutable.
@@ -38,6 +56,10 @@ class Uploader:
     @property
     def known(self) -> bool:
         """True when there is anything to match findings against (a user id alone is not)."""
+        return bool(self.name or self.emails or self.phones or (self.keyed is not None and self.keyed.kinds))
+
+    @property
+    def raw_known(self) -> bool:
         return bool(self.name or self.emails or self.phones)
 
 

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from piiscan.rules.context import Uploader
+from piiscan.rules.context import IdentityKeys, Uploader
 from piiscan.scanner.detect.recognizers.mrz import parse_mrz
 from piiscan.scanner.model import Finding
 
@@ -157,6 +157,8 @@ class OwnershipMatcher:
         """The owner a finding shows by itself, or None when it cannot be compared."""
         up = self.uploader
         kind = finding.entity_type
+        if not up.raw_known and up.keyed is not None:
+            return self._keyed_owner(finding, up.keyed)
         if kind == "PERSON":
             if not up.name:
                 return None
@@ -179,6 +181,29 @@ class OwnershipMatcher:
                 return None
             holder = f"{mrz.given_names} {mrz.surname}"
             return "own" if name_matches(holder, up.name, self.similarity) else "third_party"
+        return None
+
+    def _keyed_owner(self, finding: Finding, keyed: IdentityKeys) -> Owner | None:
+        """The same questions asked of an identity kept as keyed hashes: exact (normalised) values,
+        name tokens, and the values matched to the uploader when the raw identity was known."""
+        kind = finding.entity_type
+        if keyed.holds(kind, finding.text):
+            return "own"
+        if kind == "PERSON":
+            if "name" not in keyed.kinds:
+                return None
+            if keyed.holds_name(finding.text):
+                return "own"
+            return "third_party" if self._person_tokens(finding.text) >= self.min_person_tokens else None
+        if kind == "EMAIL_ADDRESS":
+            return "third_party" if "email" in keyed.kinds else None
+        if kind == "PHONE_NUMBER":
+            return "third_party" if "phone" in keyed.kinds else None
+        if kind == "MRZ":
+            mrz = parse_mrz(finding.text)
+            if mrz is None or "name" not in keyed.kinds or not (mrz.surname or mrz.given_names):
+                return None
+            return "own" if keyed.holds_name(f"{mrz.given_names} {mrz.surname}") else "third_party"
         return None
 
     def _distance(self, a: Finding, b: Finding) -> int | None:

@@ -71,6 +71,9 @@ class Upload(Base):
     uploader_ip: Mapped[str | None] = mapped_column(String(64))
     uploader_user_agent: Mapped[str | None] = mapped_column(String(512))
     """As the hook supplied them; kept only for a disclosure package (erased when the scan is clean)."""
+    uploader_keys: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    """The identity as keyed hashes ({key_id, kinds, hashes}): lets a rescan match ownership after the
+    raw fields are erased (:meth:`piiscan.privacy.keys.EvidenceKeys.identity`)."""
     callback_url: Mapped[str | None] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -104,6 +107,11 @@ class Scan(Base):
     report: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     """The masked report (``ScanResult.to_dict(reveal=False)``)."""
     reused_from: Mapped[str | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    rescans: Mapped[int] = mapped_column(Integer, default=0)
+    """Priority rescans asked for by abuse reports (pending when ``rescan_requested_at`` is set)."""
+    rescan_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    evidence_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Set when retention removed the findings and the report's evidence: never reused after that."""
     elapsed_ms: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -134,6 +142,9 @@ class FindingRow(Base):
     page: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20))
     masked: Mapped[str] = mapped_column(String(500))
+    value_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    """HMAC-SHA256 of the normalised value under the key ``key_id`` (subject access, ownership)."""
+    key_id: Mapped[str | None] = mapped_column(String(32))
     bbox: Mapped[dict[str, int] | None] = mapped_column(JSONType)
     start: Mapped[int | None] = mapped_column(Integer)
     end: Mapped[int | None] = mapped_column(Integer)

@@ -121,6 +121,7 @@ def find_reusable(session: Session, sha256: str, rule_pack_version: str, context
             Scan.context_key == context_key,
             Scan.status == "done",
             Scan.verdict != "error",
+            Scan.evidence_purged_at.is_(None),
             Scan.id != exclude,
         )
         .order_by(Scan.finished_at)
@@ -136,9 +137,16 @@ def _finish(scan: Scan) -> None:
     upload.uploader_phones = None
 
 
-def complete_scan(session: Session, scan: Scan, report: dict[str, Any], context_key: str) -> None:
-    """Store the masked report (``ScanResult.to_dict(reveal=False)``), its findings and the scanner's
-    verdict, and erase the uploader identity. The store never receives raw values."""
+Hashes = list[tuple[str, str] | None]
+"""Per finding of a report, in order: ``(key id, keyed hash)`` of its normalised value, or None."""
+
+
+def complete_scan(
+    session: Session, scan: Scan, report: dict[str, Any], context_key: str, hashes: Hashes | None = None
+) -> None:
+    """Store the masked report (``ScanResult.to_dict(reveal=False)``), its findings with the keyed
+    hashes of their values, and the scanner's verdict, and erase the uploader identity. The store
+    never receives raw values."""
     scan.status = "done"
     scan.failure_code = scan.failure_reason = None
     scan.sha256 = report.get("sha256")
@@ -151,8 +159,8 @@ def complete_scan(session: Session, scan: Scan, report: dict[str, Any], context_
     scan.context_key = context_key
     scan.report = report
     scan.elapsed_ms = report.get("elapsed_ms")
-    for finding in report["findings"]:
-        scan.findings.append(_finding_row(finding))
+    for i, finding in enumerate(report["findings"]):
+        scan.findings.append(_finding_row(finding, hashes[i] if hashes and i < len(hashes) else None))
     scan.verdicts.append(
         VerdictRow(
             verdict=report["verdict"],
@@ -160,6 +168,38 @@ def complete_scan(session: Session, scan: Scan, report: dict[str, Any], context_
             rule_pack_version=report.get("rule_pack_version"),
             rules=report["rules"],
             decided_by="scanner",
+        )
+    )
+    _finish(scan)
+
+
+def replace_result(session: Session, scan: Scan, report: dict[str, Any], hashes: Hashes | None = None) -> None:
+    """A priority rescan's result replaces the findings, verdict and report of a finished scan
+    (the verdict history keeps the earlier one); the scan's reuse identity stays as it was."""
+    for row in list(scan.findings):
+        scan.findings.remove(row)
+    session.flush()
+    scan.status = "done"
+    scan.failure_code = scan.failure_reason = None
+    for name in ("sha256", "media_type", "size", "pages"):
+        setattr(scan, name, report.get(name))
+    scan.verdict = report["verdict"]
+    scan.severity = report["severity"]
+    scan.rule_pack_version = report.get("rule_pack_version")
+    scan.report = report
+    scan.elapsed_ms = report.get("elapsed_ms")
+    scan.evidence_purged_at = None
+    scan.rescans += 1
+    scan.rescan_requested_at = None
+    for i, finding in enumerate(report["findings"]):
+        scan.findings.append(_finding_row(finding, hashes[i] if hashes and i < len(hashes) else None))
+    scan.verdicts.append(
+        VerdictRow(
+            verdict=report["verdict"],
+            severity=report["severity"],
+            rule_pack_version=report.get("rule_pack_version"),
+            rules=report["rules"],
+            decided_by="rescan",
         )
     )
     _finish(scan)
@@ -177,6 +217,8 @@ def reuse_scan(session: Session, scan: Scan, earlier: Scan, source: str, context
     scan.context_key = context_key
     scan.report = report
     scan.reused_from = earlier.id
+    if earlier.upload.uploader_keys:
+        scan.upload.uploader_keys = earlier.upload.uploader_keys  # the same identity (same context key)
     for row in earlier.findings:
         scan.findings.append(
             FindingRow(
@@ -185,6 +227,8 @@ def reuse_scan(session: Session, scan: Scan, earlier: Scan, source: str, context
                 page=row.page,
                 source=row.source,
                 masked=row.masked,
+                value_hash=row.value_hash,
+                key_id=row.key_id,
                 bbox=row.bbox,
                 start=row.start,
                 end=row.end,
@@ -215,8 +259,10 @@ def fail_scan(session: Session, scan_id: str, code: str, reason: str) -> Scan | 
     return scan
 
 
-def _finding_row(finding: dict[str, Any]) -> FindingRow:
+def _finding_row(finding: dict[str, Any], keyed: tuple[str, str] | None = None) -> FindingRow:
     return FindingRow(
+        key_id=keyed[0] if keyed else None,
+        value_hash=keyed[1] if keyed else None,
         entity_type=finding["entity_type"],
         score=finding["score"],
         page=finding["page"],
@@ -254,3 +300,15 @@ def stale_deliveries(session: Session, older_than: timedelta, now: datetime | No
 
 def touch_scan(session: Session, scan_id: str) -> None:
     session.execute(update(Scan).where(Scan.id == scan_id).values(updated_at=utcnow()))
+
+
+def stale_rescans(session: Session, older_than: timedelta, now: datetime | None = None) -> list[str]:
+    """Rescans asked for longer ago than ``older_than`` and not done: their message was lost."""
+    cutoff = (now or utcnow()) - older_than
+    return list(
+        session.scalars(select(Scan.id).where(Scan.rescan_requested_at.is_not(None), Scan.rescan_requested_at < cutoff))
+    )
+
+
+def touch_rescan(session: Session, scan_id: str) -> None:
+    session.execute(update(Scan).where(Scan.id == scan_id).values(rescan_requested_at=utcnow()))

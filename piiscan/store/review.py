@@ -127,13 +127,24 @@ def _fill(item: ReviewItem, scan: Scan) -> None:
     item.entity_types = "," + ",".join(sorted({f.entity_type for f in scan.findings})) + ","
 
 
-def enqueue_finished_scan(session: Session, scan: Scan, min_severity: str) -> ReviewItem | None:
+def enqueue_finished_scan(
+    session: Session, scan: Scan, min_severity: str, *, rescan: bool = False
+) -> ReviewItem | None:
     """Called when a scan ends ``done``: a flagged verdict becomes (or refreshes) a review item.
 
     A scan that is not flagged and has no item (no abuse report made one) can never be disclosed,
-    so the uploader's address and user agent, kept for that purpose only, are erased."""
+    so the uploader's address and user agent, kept for that purpose only, are erased. A priority
+    rescan (an abuse report asked for it) always has an item: it is created when missing, and its
+    severity is never lowered below what a reviewer already saw."""
     item = session.scalars(select(ReviewItem).where(ReviewItem.scan_id == scan.id)).first()
-    if item is None and not _flagged(scan, min_severity):
+    if rescan and item is not None:
+        before = (item.verdict, item.severity, item.severity_rank)
+        _fill(item, scan)
+        if before[2] > item.severity_rank:
+            item.verdict, item.severity, item.severity_rank = before
+        session.flush()
+        return item
+    if item is None and not _flagged(scan, min_severity) and not rescan:
         scan.upload.uploader_ip = None
         scan.upload.uploader_user_agent = None
         return None
@@ -336,6 +347,8 @@ class ReportOutcome:
     duplicate: bool
     rescan: bool
     """True when the scan had failed and was put back in the queue: send it to a worker now."""
+    priority_rescan: bool = False
+    """True when the scan had finished: scan it again now, on the priority queue."""
 
 
 def file_report(
@@ -380,7 +393,10 @@ def file_report(
     rescan = scan.status == "failed"  # a queued or running scan is on its way already (the sweeper sees to it)
     if rescan:
         scan.status, scan.failure_code, scan.failure_reason, scan.worker_losses = "queued", None, None, 0
-    return ReportOutcome(report, status_secret, False, rescan)
+    priority = scan.status == "done" and scan.rescan_requested_at is None
+    if priority:
+        scan.rescan_requested_at = utcnow()
+    return ReportOutcome(report, status_secret, False, rescan, priority)
 
 
 def report_status(session: Session, secret_key: str, report_id: str, status_secret: str) -> dict[str, Any] | None:

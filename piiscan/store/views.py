@@ -32,6 +32,7 @@ def scan_document(scan: Scan, *, deliveries: bool = False) -> dict[str, Any]:
         "sha256": scan.sha256,
         "failure": {"code": scan.failure_code, "reason": scan.failure_reason} if scan.status == "failed" else None,
         "reused_from": scan.reused_from,
+        "rescans": scan.rescans or 0,
         "report": scan.report,
         "created_at": _iso(scan.created_at),
         "finished_at": _iso(scan.finished_at),

@@ -12,7 +12,11 @@ from piiscan.settings import Settings, get_settings
 SCAN_TASK = "piiscan.scan"
 DELIVER_TASK = "piiscan.deliver_webhook"
 SWEEP_TASK = "piiscan.sweep"
+RESCAN_TASK = "piiscan.rescan"
+RETENTION_TASK = "piiscan.retention"
 SWEEP_EVERY_S = 60.0
+RETENTION_EVERY_S = 3600.0
+RESCAN_PRIORITY = 9
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -45,7 +49,12 @@ def make_celery(settings: Settings) -> Celery:
         worker_send_task_events=False,
         timezone="UTC",
         beat_schedule={
-            "sweep": {"task": SWEEP_TASK, "schedule": SWEEP_EVERY_S, "options": {"queue": settings.task_queue}}
+            "sweep": {"task": SWEEP_TASK, "schedule": SWEEP_EVERY_S, "options": {"queue": settings.task_queue}},
+            "retention": {
+                "task": RETENTION_TASK,
+                "schedule": RETENTION_EVERY_S,
+                "options": {"queue": settings.task_queue},
+            },
         },
     )
     return app

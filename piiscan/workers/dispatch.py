@@ -12,7 +12,7 @@ from typing import Protocol
 
 from celery import Celery
 
-from piiscan.workers.celery_app import DELIVER_TASK, SCAN_TASK
+from piiscan.workers.celery_app import DELIVER_TASK, RESCAN_PRIORITY, RESCAN_TASK, SCAN_TASK
 
 log = logging.getLogger(__name__)
 
@@ -22,13 +22,21 @@ class Dispatcher(Protocol):
 
     def deliver(self, delivery_id: str, countdown: float = 0) -> None: ...
 
+    def rescan(self, scan_id: str) -> None: ...
+
 
 class CeleryDispatcher:
     """Sends task messages (ids only) to the broker."""
 
-    def __init__(self, app: Celery, queue: str) -> None:
+    def __init__(self, app: Celery, queue: str, priority_queue: str | None = None) -> None:
         self.app = app
         self.queue = queue
+        self.priority_queue = priority_queue or f"{queue}.priority"
+
+    def rescan(self, scan_id: str) -> None:
+        """On its own queue (workers consume it beside the main one) and at the highest priority:
+        a reported upload does not wait behind the backlog of new uploads."""
+        self.app.send_task(RESCAN_TASK, args=[scan_id], queue=self.priority_queue, priority=RESCAN_PRIORITY)
 
     def scan(self, scan_id: str) -> None:
         self.app.send_task(SCAN_TASK, args=[scan_id], queue=self.queue)
@@ -57,6 +65,9 @@ class ThreadDispatcher:
 
     def deliver(self, delivery_id: str, countdown: float = 0) -> None:
         self.executor.submit(self._run, DELIVER_TASK, delivery_id)
+
+    def rescan(self, scan_id: str) -> None:
+        self.executor.submit(self._run, RESCAN_TASK, scan_id)
 
     def shutdown(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)

@@ -12,15 +12,19 @@ import json
 import logging
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
+from piiscan.privacy.keys import EvidenceKeys
 from piiscan.rules.context import ScanContext, Uploader
+from piiscan.rules.ownership import OwnershipMatcher
+from piiscan.scanner.model import Finding
+from piiscan.scanner.pipeline import Scanner
 from piiscan.storage import StorageUnavailableError
-from piiscan.store import repo, review
+from piiscan.store import repo, retention, review
 from piiscan.store.models import Scan, Upload, WebhookDelivery, utcnow
 from piiscan.store.views import scan_document
 from piiscan.workers import webhooks
@@ -55,13 +59,16 @@ def backoff_s(retries: int, base: float, cap: float) -> float:
     return delay * (0.5 + random.random() / 2)
 
 
-def context_of(upload: Upload) -> ScanContext:
+def context_of(upload: Upload, keys: EvidenceKeys | None = None) -> ScanContext:
+    """The scan context of an upload: its raw identity while the first scan runs, afterwards (a
+    rescan) the identity's keyed hashes, which give the same owners without the values."""
     visibility = upload.visibility if upload.visibility in ("public", "unlisted", "private") else "public"
     uploader = Uploader(
         user_id=upload.uploader_id,
         name=upload.uploader_name,
         emails=tuple(upload.uploader_emails or ()),
         phones=tuple(upload.uploader_phones or ()),
+        keyed=keys.keyed_identity(upload.uploader_keys) if keys is not None else None,
     )
     return ScanContext(uploader=uploader, visibility=visibility, tenant=upload.tenant)  # type: ignore[arg-type]
 
@@ -82,6 +89,31 @@ def context_key(context: ScanContext, secret: str) -> str:
     return hmac.new(secret.encode(), b"piiscan-context:" + canonical.encode(), hashlib.sha256).hexdigest()
 
 
+def keep_identity_keys(upload: Upload, keys: EvidenceKeys, own: list[tuple[str, str]] | None = None) -> None:
+    """Store the uploader identity as keyed hashes before the raw fields are erased (first scan only)."""
+    if not (upload.uploader_name or upload.uploader_emails or upload.uploader_phones):
+        return
+    upload.uploader_keys = keys.identity(
+        upload.uploader_name, upload.uploader_emails or (), upload.uploader_phones or (), own or ()
+    )
+
+
+def own_values(scanner: Scanner, uploader: Uploader, findings: list[Finding]) -> list[tuple[str, str]]:
+    """The findings the uploader's raw identity claims directly (fuzzy names, +tags, OCR slips):
+    their keyed hashes join the identity so a rescan without the raw identity agrees."""
+    if not uploader.raw_known:
+        return []
+    limits = scanner.rules.ruleset.thresholds
+    matcher = OwnershipMatcher(
+        uploader, limits.name_similarity, limits.min_person_tokens, limits.attribution_window_chars
+    )
+    return [(f.entity_type, f.text) for f in findings if matcher.direct_owner(f) == "own"]
+
+
+def finding_hashes(keys: EvidenceKeys, findings: list[Finding]) -> repo.Hashes:
+    return [keys.hash_finding(f.entity_type, f.text) for f in findings]
+
+
 def _queue_webhook(session: Session, scan: Scan, event: str) -> str | None:
     url = scan.upload.callback_url
     if not url:
@@ -94,6 +126,7 @@ def run_scan(services: Services, scan_id: str) -> ScanOutcome:
     """Fetch, scan (or reuse an earlier result of the same bytes), persist, queue the webhook."""
     settings = services.settings
     secret = settings.webhook_secret.get_secret_value()
+    keys = EvidenceKeys.from_settings(settings)
     delivery_id: str | None = None
     with services.db.session() as session:
         scan = repo.start_attempt(session, scan_id)
@@ -108,7 +141,8 @@ def run_scan(services: Services, scan_id: str) -> ScanOutcome:
             job = None
         else:
             upload = scan.upload
-            job = _Job(upload.bucket, upload.object_key, upload.version_id, upload.etag, context_of(upload))
+            keep_identity_keys(upload, keys)  # a scan that fails from here on still leaves the hashes
+            job = _Job(upload.bucket, upload.object_key, upload.version_id, upload.etag, context_of(upload, keys))
     if job is None:
         _dispatch_delivery(services, delivery_id)
         return "failed"
@@ -134,17 +168,58 @@ def run_scan(services: Services, scan_id: str) -> ScanOutcome:
             output = scanner.scan(downloaded.read_bytes(), source, job.context)
             _raise_if_timed_out(output.result.error)
             report = output.result.to_dict(reveal=False)
+            hashes = finding_hashes(keys, output.result.findings)
+            own = own_values(scanner, job.context.uploader, output.result.findings)
     if report is not None:
         with services.db.session() as session:
             current = session.get(Scan, scan_id, with_for_update=True)
             if current is None or current.status in repo.FINISHED:
                 return "skipped"
-            repo.complete_scan(session, current, report, key)
+            keep_identity_keys(current.upload, keys, own)
+            repo.complete_scan(session, current, report, key, hashes)
             review.enqueue_finished_scan(session, current, settings.review_min_severity)
             delivery_id = _queue_webhook(session, current, "scan.completed")
         log.info("scan %s done: %s in %s ms", scan_id, report["verdict"], report.get("elapsed_ms"))
     _dispatch_delivery(services, delivery_id)
     return "reused" if report is None else "done"
+
+
+RescanOutcome = Literal["done", "skipped"]
+
+
+def run_rescan(services: Services, scan_id: str) -> RescanOutcome:
+    """A priority rescan asked for by an abuse report on a finished scan.
+
+    The raw uploader identity is gone by now; the keyed one gives the same ownership verdict.
+    The result replaces the scan's (history kept), raises or creates the review item, and the
+    platform gets a ``scan.completed`` webhook again. Nothing is reused: this is a fresh look."""
+    settings = services.settings
+    keys = EvidenceKeys.from_settings(settings)
+    with services.db.session() as session:
+        scan = session.get(Scan, scan_id)
+        if scan is None or scan.status != "done" or scan.rescan_requested_at is None:
+            return "skipped"
+        upload = scan.upload
+        job = _Job(upload.bucket, upload.object_key, upload.version_id, upload.etag, context_of(upload, keys))
+    source = f"s3://{job.bucket}/{job.key}"
+    scanner = services.scanner()
+    with services.store.download(
+        job.bucket, job.key, version_id=job.version_id, etag=job.etag, max_bytes=settings.max_file_bytes
+    ) as downloaded:
+        output = scanner.scan(downloaded.read_bytes(), source, job.context)
+    _raise_if_timed_out(output.result.error)
+    report = output.result.to_dict(reveal=False)
+    hashes = finding_hashes(keys, output.result.findings)
+    with services.db.session() as session:
+        current = session.get(Scan, scan_id, with_for_update=True)
+        if current is None or current.status != "done" or current.rescan_requested_at is None:
+            return "skipped"
+        repo.replace_result(session, current, report, hashes)
+        review.enqueue_finished_scan(session, current, settings.review_min_severity, rescan=True)
+        delivery_id = _queue_webhook(session, current, "scan.completed")
+    log.info("scan %s rescanned: %s", scan_id, report["verdict"])
+    _dispatch_delivery(services, delivery_id)
+    return "done"
 
 
 def _raise_if_timed_out(error: dict[str, str] | None) -> None:
@@ -230,6 +305,9 @@ def sweep(services: Services) -> tuple[int, int]:
         scans = repo.stale_scans(session, older)
         for scan_id in scans:
             repo.touch_scan(session, scan_id)
+        rescans = repo.stale_rescans(session, older)
+        for scan_id in rescans:
+            repo.touch_rescan(session, scan_id)
         deliveries = repo.stale_deliveries(session, older)
         for delivery_id in deliveries:
             delivery = session.get(WebhookDelivery, delivery_id)
@@ -237,8 +315,22 @@ def sweep(services: Services) -> tuple[int, int]:
                 delivery.updated_at = utcnow()
     for scan_id in scans:
         services.dispatcher.scan(scan_id)
+    for scan_id in rescans:
+        services.dispatcher.rescan(scan_id)
     for delivery_id in deliveries:
         services.dispatcher.deliver(delivery_id)
-    if scans or deliveries:
+    if scans or deliveries or rescans:
         log.warning("sweeper re-sent %d scans and %d webhook deliveries", len(scans), len(deliveries))
     return len(scans), len(deliveries)
+
+
+def purge(services: Services, now: datetime | None = None, *, dry_run: bool = False) -> dict[str, int]:
+    """Retention: purge or de-identify what is past its period (``dry_run``: only count it)."""
+    at = now or utcnow()
+    with services.db.session() as session:
+        if dry_run:
+            return retention.plan(session, services.settings.retention, at)
+        counts = retention.apply(session, services.settings.retention, at)
+    if any(counts.values()):
+        log.info("retention purge: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return counts

@@ -49,7 +49,7 @@ def build_services(settings: Settings, dispatcher: Dispatcher | None = None) -> 
         from piiscan.workers.celery_app import app, make_celery
 
         celery = app if app.conf.broker_url == settings.broker_url else make_celery(settings)
-        dispatcher = CeleryDispatcher(celery, settings.task_queue)
+        dispatcher = CeleryDispatcher(celery, settings.task_queue, settings.priority_queue)
     return Services(settings=settings, db=db, store=make_store(settings), dispatcher=dispatcher)
 
 

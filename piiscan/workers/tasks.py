@@ -5,7 +5,12 @@
   the scan ends ``failed`` with its reason: never silently.
 - ``piiscan.deliver_webhook(delivery_id)``: retried with backoff up to
   ``PIISCAN_WEBHOOK_MAX_ATTEMPTS`` attempts, each recorded.
-- ``piiscan.sweep()``: run by beat every minute; re-sends scans and deliveries lost on the way.
+- ``piiscan.sweep()``: run by beat every minute; re-sends scans, rescans and deliveries lost on the way.
+- ``piiscan.rescan(scan_id)``: a priority rescan of a finished scan (an abuse report asked for it),
+  sent to the priority queue; transient errors are retried, others give up (logged by type).
+- ``piiscan.retention()``: run by beat every hour; purges what is past its retention period.
+
+Every message carries an id, never a value; the worker's log records pass the redaction filter.
 """
 
 from __future__ import annotations
@@ -16,15 +21,26 @@ from typing import Any
 
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init
+from celery.signals import after_setup_logger, after_setup_task_logger, worker_process_init
 
+from piiscan.privacy import logs as privacy_logs
 from piiscan.storage import StorageError
 from piiscan.storage.base import remove_stale_spool
+from piiscan.store import repo
 from piiscan.workers import jobs
-from piiscan.workers.celery_app import DELIVER_TASK, SCAN_TASK, SWEEP_TASK, app
+from piiscan.workers.celery_app import DELIVER_TASK, RESCAN_TASK, RETENTION_TASK, SCAN_TASK, SWEEP_TASK, app
 from piiscan.workers.services import get_services
 
 log = logging.getLogger(__name__)
+
+
+@after_setup_logger.connect
+@after_setup_task_logger.connect
+def _redact_logs(logger: Any = None, **_: Any) -> None:
+    """Celery sets its handlers up after the process started: give them the redaction filter too."""
+    privacy_logs.install()
+    if logger is not None:
+        privacy_logs.add_to_handlers(logger)
 
 
 @worker_process_init.connect
@@ -90,6 +106,34 @@ def _sweep(task: Task[Any, Any]) -> dict[str, int]:
     return {"scans": scans, "deliveries": deliveries}
 
 
+def _rescan(task: Task[Any, Any], scan_id: str) -> str:
+    services = get_services()
+    settings = services.settings
+    try:
+        return jobs.run_rescan(services, scan_id)
+    except jobs.TRANSIENT_ERRORS as exc:
+        retries = task.request.retries
+        if retries < settings.task_max_retries:
+            log.warning("rescan of %s will be retried (%s)", scan_id, type(exc).__name__)
+            countdown = jobs.backoff_s(retries, settings.task_retry_backoff_s, settings.task_retry_backoff_max_s)
+            raise task.retry(countdown=countdown, max_retries=settings.task_max_retries) from None
+        log.error("rescan of %s gave up (%s); the sweeper sends it again later", scan_id, type(exc).__name__)
+        return "failed"
+    except Exception as exc:  # the earlier result stands; the request is dropped so it does not loop
+        log.error("rescan of %s failed (%s)", scan_id, type(exc).__name__)
+        with services.db.session() as session:
+            current = repo.get_scan(session, scan_id)
+            if current is not None:
+                current.rescan_requested_at = None
+        return "failed"
+
+
+def _retention(task: Task[Any, Any]) -> dict[str, int]:
+    return jobs.purge(get_services())
+
+
 scan = app.task(bind=True, name=SCAN_TASK, acks_late=True)(_scan)
+rescan = app.task(bind=True, name=RESCAN_TASK, acks_late=True)(_rescan)
+retention = app.task(bind=True, name=RETENTION_TASK, time_limit=600)(_retention)
 deliver_webhook = app.task(bind=True, name=DELIVER_TASK, acks_late=True, soft_time_limit=60, time_limit=90)(_deliver)
 sweep = app.task(bind=True, name=SWEEP_TASK, time_limit=120)(_sweep)

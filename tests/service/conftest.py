@@ -241,20 +241,24 @@ WORKER_PIDS: dict[str, int] = {}
 
 def purge_queue(settings: Settings) -> None:
     """Remove this run's queue (and, on Redis, kombu's bindings of it) from the broker."""
-    queue = settings.task_queue
+    queues = (settings.task_queue, settings.priority_queue)
     if settings.broker_url.startswith("redis"):
         import redis
 
         client = redis.Redis.from_url(settings.broker_url)
-        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        for queue in queues:
+            # with message priorities kombu keeps one list per priority step: "<queue>\x06\x16<n>"
+            steps = [f"{queue}\x06\x16{n}" for n in range(10)]
+            client.delete(queue, *steps, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
         client.close()
         return
     from kombu import Connection
 
     with Connection(settings.broker_url) as conn:
         channel = conn.channel()
-        channel.queue_delete(queue)
-        channel.exchange_delete(queue)
+        for queue in queues:
+            channel.queue_delete(queue)
+            channel.exchange_delete(queue)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@
   (``PIISCAN_REPORT_BURST`` at once, refilled at ``PIISCAN_REPORT_RATE_PER_MINUTE``); 429 beyond.
 - Dedupe: one report per upload and client address (a repeat answers 200 with the first report's id).
 - Effect: the upload's review item is raised (reported items come first), reopened when it had been
-  approved, or created; a scan that had failed is queued and sent to a worker again at once.
+  approved, or created; a scan that had failed is queued and sent to a worker again at once; a finished
+  scan is scanned again on the priority queue (ownership from the identity's keyed hashes).
 - Status: ``GET /v1/reports/{id}`` with the secret shown once at creation in ``X-Report-Secret``.
 """
 
@@ -104,6 +105,11 @@ def create_report(body: ReportIn, request: Request, services: ServicesDep) -> JS
             services.dispatcher.scan(scan_id)
         except Exception as exc:  # the sweeper sends queued scans again
             log.warning("could not queue the rescan of %s (%s)", scan_id, type(exc).__name__)
+    if outcome.priority_rescan:
+        try:
+            services.dispatcher.rescan(scan_id)
+        except Exception as exc:  # the sweeper sends requested rescans again
+            log.warning("could not queue the priority rescan of %s (%s)", scan_id, type(exc).__name__)
     return JSONResponse(doc, status_code=200 if outcome.duplicate else 201)
 
 
