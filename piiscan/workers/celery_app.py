@@ -16,7 +16,6 @@ RESCAN_TASK = "piiscan.rescan"
 RETENTION_TASK = "piiscan.retention"
 SWEEP_EVERY_S = 60.0
 RETENTION_EVERY_S = 3600.0
-RESCAN_PRIORITY = 9
 
 
 def make_celery(settings: Settings) -> Celery:

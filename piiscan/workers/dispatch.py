@@ -12,7 +12,7 @@ from typing import Protocol
 
 from celery import Celery
 
-from piiscan.workers.celery_app import DELIVER_TASK, RESCAN_PRIORITY, RESCAN_TASK, SCAN_TASK
+from piiscan.workers.celery_app import DELIVER_TASK, RESCAN_TASK, SCAN_TASK
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,10 @@ class CeleryDispatcher:
         self.priority_queue = priority_queue or f"{queue}.priority"
 
     def rescan(self, scan_id: str) -> None:
-        """On its own queue (workers consume it beside the main one) and at the highest priority:
-        a reported upload does not wait behind the backlog of new uploads."""
-        self.app.send_task(RESCAN_TASK, args=[scan_id], queue=self.priority_queue, priority=RESCAN_PRIORITY)
+        """On its own queue, which workers consume beside the main one (listed first; Redis and RabbitMQ
+        take turns between a worker's queues): a reported upload waits for at most the task in hand,
+        not behind the whole backlog of new uploads."""
+        self.app.send_task(RESCAN_TASK, args=[scan_id], queue=self.priority_queue)
 
     def scan(self, scan_id: str) -> None:
         self.app.send_task(SCAN_TASK, args=[scan_id], queue=self.queue)

@@ -247,9 +247,7 @@ def purge_queue(settings: Settings) -> None:
 
         client = redis.Redis.from_url(settings.broker_url)
         for queue in queues:
-            # with message priorities kombu keeps one list per priority step: "<queue>\x06\x16<n>"
-            steps = [f"{queue}\x06\x16{n}" for n in range(10)]
-            client.delete(queue, *steps, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+            client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
         client.close()
         return
     from kombu import Connection

@@ -1,0 +1,64 @@
+"""The log redaction filter: the last line of defence, on every handler and every record."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from piiscan.privacy import logs
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "clara.jensen@example.com",
+        "+1 (212) 555-0199",
+        "212-555-0199",
+        "DE89 3704 0044 0532 0130 00",
+        "GB82WEST12345698765432",
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+        "123-45-6789",
+    ],
+)
+def test_values_are_masked(value: str) -> None:
+    assert value not in logs.redact(f"found {value} in the upload")
+    assert logs.REDACTED in logs.redact(f"found {value} in the upload")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "scan 3fa85f6412344562b3fc2c963f66afa6 done: personal_data in 512.3 ms",
+        "webhook delivery 0a1b2c3d4e5f60718293a4b5c6d7e8f9: delivered (HTTP 204)",
+        "retention purge: audit=3, webhooks=12",
+    ],
+)
+def test_ids_and_figures_are_kept(line: str) -> None:
+    assert logs.redact(line) == line
+
+
+def test_installed_filter_redacts_arguments_tracebacks_and_extras_on_any_handler() -> None:
+    logs.install()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)  # added after install: the record factory still redacts
+    handler.setFormatter(logs.JsonFormatter())
+    logger = logging.getLogger("piiscan.test.redaction")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        logger.info("user %s called %s", "clara.jensen@example.com", "+1 212 555 0199")
+        try:
+            raise ValueError("bad card 4111 1111 1111 1111")
+        except ValueError:
+            logger.exception("failed")
+        logs.add_to_handlers(logger)
+        logger.warning("extra", extra={"who": "clara.jensen@example.com"})
+    finally:
+        logger.removeHandler(handler)
+    out = stream.getvalue()
+    for value in ("clara.jensen@example.com", "555 0199", "4111 1111 1111 1111"):
+        assert value not in out
+    assert out.count(logs.REDACTED) >= 4
