@@ -108,6 +108,7 @@ class ScanOut(BaseModel):
     sha256: str | None
     failure: FailureOut | None
     reused_from: str | None = Field(description="The scan of the same bytes whose result was reused")
+    rescans: int = Field(0, description="Priority rescans made since (an abuse report asks for one)")
     report: dict[str, Any] | None = Field(description="The masked report (the CLI's JSON contract)")
     created_at: str | None
     finished_at: str | None

@@ -193,3 +193,15 @@ def with_gps_exif(image: Image.Image, lat: float, lon: float, artist: str | None
     if artist:
         exif[0x013B] = artist
     return image_bytes(image.convert("RGB"), "JPEG", exif=exif, quality=90)
+
+
+def text_docx(paragraphs: Sequence[str]) -> bytes:
+    """A Word document with one paragraph per line (python-docx)."""
+    from docx import Document
+
+    doc = Document()
+    for paragraph in paragraphs:
+        doc.add_paragraph(paragraph)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

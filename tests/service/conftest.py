@@ -22,6 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -233,6 +234,9 @@ def worker_env(settings: Settings) -> dict[str, str]:
             "PIISCAN_DOWNLOAD_DIR": settings.download_dir or "",
         }
     )
+    if settings.evidence_keys:
+        env["PIISCAN_EVIDENCE_KEYS"] = json.dumps({k: v.get_secret_value() for k, v in settings.evidence_keys.items()})
+        env["PIISCAN_EVIDENCE_KEY_ID"] = settings.evidence_key_id or ""
     return env
 
 
@@ -265,16 +269,13 @@ def worker_pid(worker: str) -> int:
     return WORKER_PIDS[worker]
 
 
-@pytest.fixture(scope="session")
-def worker(service_settings: Settings, db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``piiscan worker`` (Celery, prefork, one process) on this run's queue; yields its node name."""
-
-    node = f"piiscan-test-{RUN_ID}@localhost"
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+@contextmanager
+def running_worker(settings: Settings, log_path: Path, node: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``piiscan worker`` (Celery, prefork, one process) for ``settings``, logging to ``log_path``."""
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "piiscan"), "worker", "--concurrency", "1", "--hostname", node],
-            env=worker_env(service_settings),
+            env=worker_env(settings),
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=REPO,
@@ -283,8 +284,7 @@ def worker(service_settings: Settings, db: Database, tmp_path_factory: pytest.Te
         wait_for(lambda: proc.poll() is not None or b"ready." in log_path.read_bytes(), "the worker", timeout=90)
         if proc.poll() is not None:
             pytest.fail(f"the worker exited: {log_path.read_text()[-3000:]}")
-        WORKER_PIDS[node] = proc.pid
-        yield node
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -292,9 +292,20 @@ def worker(service_settings: Settings, db: Database, tmp_path_factory: pytest.Te
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        purge_queue(service_settings)
+        purge_queue(settings)
         if os.environ.get("PIISCAN_TEST_SHOW_WORKER_LOG"):
             print(log_path.read_text())
+
+
+@pytest.fixture(scope="session")
+def worker(service_settings: Settings, db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``piiscan worker`` (Celery, prefork, one process) on this run's queue; yields its node name."""
+
+    node = f"piiscan-test-{RUN_ID}@localhost"
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    with running_worker(service_settings, log_path, node) as proc:
+        WORKER_PIDS[node] = proc.pid
+        yield node
 
 
 @pytest.fixture(scope="session")
