@@ -47,6 +47,7 @@ REVIEWER_TOKEN = "reviewer-ada-" + uuid.uuid4().hex
 SECOND_REVIEWER_TOKEN = "reviewer-bo-" + uuid.uuid4().hex
 OTHER_REVIEWER_TOKEN = "reviewer-cy-" + uuid.uuid4().hex
 ADMIN_TOKEN = "admin-dee-" + uuid.uuid4().hex
+ACME_ADMIN_TOKEN = "admin-eve-" + uuid.uuid4().hex
 MAX_BYTES = 2_000_000
 AWS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
 
@@ -202,7 +203,12 @@ def service_settings(
             SECOND_REVIEWER_TOKEN: Grant(name="bo", tenants=["acme"]),
             OTHER_REVIEWER_TOKEN: Grant(name="cy", tenants=["other"]),
         },
-        admin_tokens={ADMIN_TOKEN: Grant(name="dee", tenants=["*"])},
+        admin_tokens={
+            ADMIN_TOKEN: Grant(name="dee", tenants=["*"]),
+            ACME_ADMIN_TOKEN: Grant(name="eve", tenants=["acme"]),
+        },
+        evidence_keys={"k1": SecretStr("evidence-key-" + uuid.uuid4().hex)},
+        evidence_key_id="k1",
     )
 
 
@@ -393,6 +399,7 @@ def role_headers() -> dict[str, dict[str, str]]:
         "reviewer2": {"Authorization": f"Bearer {SECOND_REVIEWER_TOKEN}"},
         "other_reviewer": {"Authorization": f"Bearer {OTHER_REVIEWER_TOKEN}"},
         "admin": {"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        "acme_admin": {"Authorization": f"Bearer {ACME_ADMIN_TOKEN}"},
     }
 
 
