@@ -7,9 +7,14 @@ import logging
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from piiscan.rules.context import DEFAULT_VISIBILITY, VISIBILITIES, ScanContext, Uploader
 from piiscan.scanner.model import ScanResult
+
+if TYPE_CHECKING:
+    from piiscan.settings import Settings
+    from piiscan.store.db import Database
 
 
 def _expand(inputs: Sequence[str]) -> Iterator[str]:
@@ -102,6 +107,74 @@ def cmd_beat(args: argparse.Namespace) -> int:
     return beat(args.loglevel, args.schedule)
 
 
+def _cli_services() -> tuple[Settings, Database]:
+    from piiscan.settings import get_settings
+    from piiscan.store.db import Database
+
+    settings = get_settings()
+    db = Database.from_settings(settings)
+    if settings.auto_migrate:
+        db.upgrade()
+    return settings, db
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    """Print what the retention purge would remove now (or remove it with --apply) as JSON."""
+    import json
+    from datetime import datetime
+
+    from piiscan.store import retention
+    from piiscan.store.models import utcnow
+
+    settings, db = _cli_services()
+    now = datetime.fromisoformat(args.now) if args.now else utcnow()
+    with db.session() as session:
+        if args.apply:
+            counts = retention.apply(session, settings.retention, now)
+        else:
+            counts = retention.plan(session, settings.retention, now)
+    print(json.dumps({"dry_run": not args.apply, "at": now.isoformat(), "counts": counts}, indent=2))
+    return 0
+
+
+def cmd_subject(args: argparse.Namespace) -> int:
+    """Subject access from the command line; the value is read from stdin (never from argv, which
+    other users of the machine can see in the process list)."""
+    import getpass
+    import json
+
+    from piiscan.privacy.keys import EvidenceKeys
+    from piiscan.store import review, subjects
+
+    value = sys.stdin.readline().strip()
+    if not value:
+        print("piiscan: give the value on stdin, e.g. `printf %s VALUE | piiscan subject email`", file=sys.stderr)
+        return 2
+    settings, db = _cli_services()
+    keys = EvidenceKeys.from_settings(settings)
+    subject = subjects.Subject(args.kind, value)
+    actor = f"cli:{getpass.getuser()}"
+    with db.session() as session:
+        if args.erase:
+            counts = subjects.erase(session, keys, subject, ["*"])
+            review.audit(
+                session, actor, "admin", "subject_erase", "subject", subject.audit_key(keys), kind=args.kind, **counts
+            )
+            print(json.dumps({"erased": counts}, indent=2))
+        else:
+            uploads = subjects.find(session, keys, subject, ["*"])
+            review.audit(
+                session, actor, "admin", "subject_search", "subject", subject.audit_key(keys),
+                kind=args.kind, uploads=len(uploads),
+            )  # fmt: skip
+            print(
+                json.dumps(
+                    {"kind": "piiscan.subject-access/1", "subject_kind": args.kind, "uploads": uploads}, indent=2
+                )
+            )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="piiscan", description="Scan uploads for personal data and abusive or illegal content."
@@ -160,6 +233,16 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--loglevel", default="INFO")
     bt.add_argument("--schedule", default="/tmp/piiscan-beat-schedule", help="beat's schedule file")
     bt.set_defaults(func=cmd_beat)
+
+    ret = sub.add_parser("retention", help="what the retention purge would remove now (--apply: remove it)")
+    ret.add_argument("--apply", action="store_true", help="purge and de-identify (default: a dry run)")
+    ret.add_argument("--now", help="ISO time to evaluate the periods at (default: now)")
+    ret.set_defaults(func=cmd_retention)
+
+    subj = sub.add_parser("subject", help="subject access: uploads whose scans found a value read from stdin")
+    subj.add_argument("kind", choices=("email", "phone", "name", "document"))
+    subj.add_argument("--erase", action="store_true", help="erase that evidence (audited)")
+    subj.set_defaults(func=cmd_subject)
     return parser
 
 

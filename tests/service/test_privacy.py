@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -362,3 +363,41 @@ def test_statistics_suppress_small_cells(private_db: Database) -> None:
     assert entities == {("acme", "PERSON"): 6, ("acme", "EMAIL_ADDRESS"): None}
     assert {c["tenant"] for c in acme_only["verdicts"]} == {"acme"}
     assert not re.search(r"[0-9a-f]{32}", json.dumps(everything))
+
+
+def test_cli_retention_dry_run_and_subject_access(
+    private_db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``piiscan retention`` and ``piiscan subject`` (the value on stdin, never in argv)."""
+    import io
+
+    from piiscan import cli
+    from piiscan.settings import get_settings
+
+    scan_id = make_scan(
+        private_db, KEYS, verdict="clean", severity="none", values=(("PHONE_NUMBER", "+1 646 555 0111"),)
+    )
+    _age(private_db, scan_id, 31)
+    monkeypatch.setenv("PIISCAN_DATABASE_URL", DATABASE_URL)
+    monkeypatch.setenv("PIISCAN_DATABASE_SCHEMA", private_db.schema or "")
+    monkeypatch.setenv("PIISCAN_EVIDENCE_KEYS", json.dumps({"k1": K1}))
+    get_settings.cache_clear()
+
+    def run(*args: str, stdin: str = "") -> dict[str, Any]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        assert cli.main(list(args)) == 0
+        result: dict[str, Any] = json.loads(capsys.readouterr().out)
+        return result
+
+    try:
+        plan = run("retention", "--now", NOW.isoformat())
+        assert plan["dry_run"] is True and plan["counts"]["clean_evidence"] == 1
+        found = run("subject", "phone", stdin="(646) 555-0111\n")
+        assert [u["scan_id"] for u in found["uploads"]] == [scan_id]
+        assert run("subject", "phone", "--erase", stdin="646.555.0111\n")["erased"] == {"uploads": 1, "findings": 1}
+        assert run("subject", "phone", stdin="6465550111\n")["uploads"] == []
+    finally:
+        get_settings.cache_clear()
+    with private_db.session() as session:
+        actions = session.scalars(select(AuditEntry.action).where(AuditEntry.actor.startswith("cli:"))).all()
+        assert sorted(actions) == ["subject_erase", "subject_search", "subject_search"]
