@@ -156,6 +156,8 @@ class Settings(BaseSettings):
     """The key new evidence is hashed with; required when ``evidence_keys`` has more than one key."""
     retention: Retention = Field(default_factory=Retention)
     """JSON object, e.g. ``{"audit_days": 400}``; unset kinds keep their defaults."""
+    log_json: bool = False
+    """Service logs as JSON lines (time, level, logger, message, extra fields), redacted like all logs."""
     stats_min_count: int = Field(5, ge=1)
     """Statistics cells counting fewer records than this are suppressed (shown as null)."""
 

@@ -39,7 +39,7 @@ def check_service_settings(settings: Settings, for_api: bool = True) -> None:
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     settings = settings or (services.settings if services else get_settings())
     check_service_settings(settings)
-    logs.install()  # the last line of defence: every log record of this process is redacted
+    logs.install(settings.log_json)  # the last line of defence: every log record of this process is redacted
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -91,14 +91,21 @@ def add_to_handlers(logger: logging.Logger | None = None) -> None:
             handler.addFilter(_FILTER)
 
 
+def use_json(logger: logging.Logger | None = None) -> None:
+    """Format every handler of ``logger`` (the root logger by default) as JSON lines; add one to stderr if none."""
+    target = logger or logging.getLogger()
+    if not target.handlers:
+        target.addHandler(logging.StreamHandler())
+    for handler in target.handlers:
+        handler.setFormatter(JsonFormatter())
+
+
 def install(json_lines: bool = False) -> None:
-    """Redact every log record this process creates from now on; optionally log JSON lines to stderr."""
+    """Redact every log record this process creates from now on; optionally format logs as JSON lines."""
     global _installed
     root = logging.getLogger()
-    if json_lines and not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(JsonFormatter())
-        root.addHandler(handler)
+    if json_lines:
+        use_json(root)
     add_to_handlers(root)
     if _installed:
         return

@@ -24,6 +24,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import after_setup_logger, after_setup_task_logger, worker_process_init
 
 from piiscan.privacy import logs as privacy_logs
+from piiscan.settings import get_settings
 from piiscan.storage import StorageError
 from piiscan.storage.base import remove_stale_spool
 from piiscan.store import repo
@@ -38,9 +39,12 @@ log = logging.getLogger(__name__)
 @after_setup_task_logger.connect
 def _redact_logs(logger: Any = None, **_: Any) -> None:
     """Celery sets its handlers up after the process started: give them the redaction filter too."""
-    privacy_logs.install()
+    json_lines = get_settings().log_json
+    privacy_logs.install(json_lines)
     if logger is not None:
         privacy_logs.add_to_handlers(logger)
+        if json_lines:
+            privacy_logs.use_json(logger)
 
 
 @worker_process_init.connect

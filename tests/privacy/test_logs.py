@@ -62,3 +62,20 @@ def test_installed_filter_redacts_arguments_tracebacks_and_extras_on_any_handler
     for value in ("clara.jensen@example.com", "555 0199", "4111 1111 1111 1111"):
         assert value not in out
     assert out.count(logs.REDACTED) >= 4
+
+
+def test_json_lines_are_structured_and_redacted() -> None:
+    import json
+
+    logs.install()
+    stream = io.StringIO()
+    logger = logging.getLogger("piiscan.test.json")
+    logger.propagate = False
+    logger.addHandler(logging.StreamHandler(stream))
+    logger.setLevel(logging.INFO)
+    logs.use_json(logger)
+    logs.add_to_handlers(logger)
+    logger.info("scan %s done", "3fa85f6412344562b3fc2c963f66afa6", extra={"sha256": "ab" * 32, "to": "x@example.org"})
+    line = json.loads(stream.getvalue())
+    assert line["msg"] == "scan 3fa85f6412344562b3fc2c963f66afa6 done" and line["level"] == "INFO"
+    assert line["sha256"] == "ab" * 32 and line["to"] == logs.REDACTED
