@@ -9,8 +9,10 @@ log output, every broker command of this run's queues (a Redis MONITOR connectio
 response (except the reveal, which is the point of a reveal) are searched for the values, raw and
 lightly reformatted: there must be none.
 
-The module has its own schema, queue and worker, so the dump holds this test's data only and the
-retention purge (on a fixed clock 800 days ahead) touches nothing of the other tests.
+The module has its own schema, queue and worker, and (when ``redis-server`` is installed) a private
+Redis as its broker, so the dump and the MONITOR hold this test's data only, the shared Redis is not
+slowed by a MONITOR, and the retention purge (on a fixed clock 800 days ahead) touches nothing of the
+other tests.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from tests.service.conftest import (
     RUN_ID,
     TOKEN,
     Receiver,
+    free_port,
     running_worker,
     wait_for,
 )
@@ -107,7 +110,7 @@ HOOK = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def _monitor(url: str, queues: tuple[str, ...], out: list[str], stop: threading.Event) -> threading.Thread:
-    """Record every Redis command that names one of ``queues`` (what the API and worker send)."""
+    """Record every Redis command (that names one of ``queues``, on a shared Redis)."""
     import redis
 
     client = redis.Redis.from_url(url, socket_timeout=None)
@@ -119,7 +122,7 @@ def _monitor(url: str, queues: tuple[str, ...], out: list[str], stop: threading.
                     if stop.is_set():
                         return
                     line = str(command.get("command", ""))
-                    if any(q in line for q in queues):
+                    if not queues or any(q in line for q in queues):
                         out.append(line)
             except redis.RedisError:
                 if not stop.is_set():
@@ -144,12 +147,49 @@ def _decoded(lines: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
+def broker_url(service_settings: Settings) -> Iterator[str]:
+    """A private ``redis-server`` on a free loopback port (the shared broker's db otherwise)."""
+    import shutil
+    import subprocess
+
+    server = shutil.which("redis-server")
+    if server is None or not service_settings.broker_url.startswith("redis"):
+        yield service_settings.broker_url
+        return
+    port = free_port()
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        import redis
+
+        def up() -> bool:
+            try:
+                return bool(redis.Redis(port=port, socket_timeout=1).ping())
+            except redis.RedisError:
+                return False
+
+        wait_for(up, "the private redis-server", timeout=30)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
 def env(
-    service_settings: Settings, s3: Any, receiver: Receiver, tmp_path_factory: pytest.TempPathFactory
+    service_settings: Settings,
+    broker_url: str,
+    s3: Any,
+    receiver: Receiver,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Env]:
     schema = f"piiscan_priv_{RUN_ID}"
     settings = service_settings.model_copy(
         update={
+            "broker_url": broker_url,
             "database_schema": schema,
             "task_queue": f"piiscan-priv-{RUN_ID}",
             "evidence_keys": {"k1": SecretStr("evidence-key-one-" + uuid.uuid4().hex)},
@@ -162,7 +202,9 @@ def env(
     database.upgrade()
     broker: list[str] = []
     stop = threading.Event()
-    monitor = _monitor(settings.broker_url, (settings.task_queue, settings.priority_queue), broker, stop)
+    private = broker_url != service_settings.broker_url
+    queues = () if private else (settings.task_queue, settings.priority_queue)
+    monitor = _monitor(settings.broker_url, queues, broker, stop)
     api_log = io.StringIO()
     handler = logging.StreamHandler(api_log)
     root = logging.getLogger()
