@@ -66,7 +66,7 @@ def variants() -> dict[str, set[str]]:
         forms = {value, value.upper(), value.replace(" ", ""), value.replace(" ", "-"), value.replace(" ", ".")}
         digits = "".join(ch for ch in value if ch.isdigit())
         if len(digits) >= 7:
-            forms |= {digits, digits[-10:], digits[-7:]}
+            forms |= {digits, digits[-10:]}
         out[value] = {f.casefold() for f in forms}
     out[NAME] |= {"vasquez, ingrid", "vasquez ingrid", "vasquez"}
     out[EMAIL] |= {"ingrid.vasquez", "ingrid. vasquez@example.net"}
@@ -75,13 +75,15 @@ def variants() -> dict[str, set[str]]:
 
 
 def hits(haystack: str) -> list[str]:
-    """Every variant found in ``haystack`` (case-folded; also with all separators removed)."""
+    """Every variant found in ``haystack`` (case-folded; long ones also with all separators removed)."""
     folded = haystack.casefold()
     squeezed = re.sub(r"[^0-9a-z@]", "", folded)
     found = []
     for value, forms in variants().items():
         for form in forms:
-            if form in folded or (len(form) >= 7 and re.sub(r"[^0-9a-z@]", "", form) in squeezed):
+            bare = re.sub(r"[^0-9a-z@]", "", form)
+            # separators dropped: only long forms, so hex hashes and timestamps cannot match by chance
+            if form in folded or (len(bare) >= 10 and bare in squeezed):
                 found.append(f"{value!r} as {form!r}")
     return found
 
