@@ -136,6 +136,17 @@ def _monitor(url: str, queues: tuple[str, ...], out: list[str], stop: threading.
     return thread
 
 
+def _task_arguments(lines: list[str]) -> list[Any]:
+    """The (args, kwargs) of every task message the broker saw (JSON bodies, base64 in kombu's envelope)."""
+    out = []
+    for line in lines:
+        for match in re.finditer(r'"body":\s*"([A-Za-z0-9+/=]+)"', line.replace('\\"', '"')):
+            body = json.loads(base64.b64decode(match.group(1)))
+            if isinstance(body, list):  # a task (control messages between workers are objects)
+                out.append((body[0], body[1]))
+    return out
+
+
 def _decoded(lines: list[str]) -> str:
     """The broker lines plus every base64 message body in them, decoded (kombu wraps bodies)."""
     parts = list(lines)
@@ -372,6 +383,9 @@ def _assert_clean(env: Env, when: str) -> None:
     assert env.broker and "MONITOR FAILED" not in env.broker, "the MONITOR connection saw nothing of this run"
     assert "piiscan.rescan" in sources["broker"] and "piiscan.scan" in sources["broker"]
     assert '"chord"' in sources["broker"], "the message bodies were not decoded"
+    arguments = _task_arguments(list(env.broker))
+    assert arguments and all(kwargs == {} for _, kwargs in arguments)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", arg) for args, _ in arguments for arg in args), arguments  # ids only
     assert "piiscan.rescan" in sources["worker log"] and "/v1/reports" in sources["api log"]
     for name, haystack in sources.items():
         assert not hits(haystack), f"{when}: planted values in the {name}: {hits(haystack)}"
