@@ -401,3 +401,45 @@ def test_cli_retention_dry_run_and_subject_access(
     with private_db.session() as session:
         actions = session.scalars(select(AuditEntry.action).where(AuditEntry.actor.startswith("cli:"))).all()
         assert sorted(actions) == ["subject_erase", "subject_search", "subject_search"]
+
+
+def test_a_rescan_raises_an_items_severity_but_never_lowers_it(private_db: Database) -> None:
+    scan_id = make_scan(private_db, KEYS, verdict="third_party_data", severity="high", values=(("PERSON", "A B"),))
+
+    def rescan(verdict: str, severity: str) -> tuple[str | None, str | None]:
+        report = {"verdict": verdict, "severity": severity, "findings": [], "rules": [], "sha256": "0" * 64}
+        with private_db.session() as session:
+            scan = session.get(Scan, scan_id)
+            assert scan is not None
+            scan.rescan_requested_at = NOW
+            repo.replace_result(session, scan, report, [])
+            item = review.enqueue_finished_scan(session, scan, "low", rescan=True)
+            assert item is not None and scan.rescan_requested_at is None
+            return item.verdict, item.severity
+
+    assert rescan("personal_data", "low") == ("third_party_data", "high")
+    assert rescan("third_party_data", "critical") == ("third_party_data", "critical")
+    with private_db.session() as session:
+        scan = session.get(Scan, scan_id)
+        assert scan is not None and scan.rescans == 2 and scan.findings == []
+        assert [v.decided_by for v in scan.verdicts] == ["scanner", "rescan", "rescan"]
+
+
+def test_the_sweeper_sends_lost_rescans_again(private_db: Database) -> None:
+    scan_id = make_scan(private_db, KEYS)
+    with private_db.session() as session:
+        session.execute(
+            update(Scan).where(Scan.id == scan_id).values(rescan_requested_at=datetime.now(UTC) - timedelta(hours=1))
+        )
+    sent: list[str] = []
+
+    class Recorder(_NoDispatch):
+        def rescan(self, scan_id: str) -> None:
+            sent.append(scan_id)
+
+    settings = Settings(stale_scan_s=60)
+    services = Services(settings=settings, db=private_db, store=None, dispatcher=Recorder())  # type: ignore[arg-type]
+    jobs.sweep(services)
+    assert sent == [scan_id]
+    jobs.sweep(services)  # touched: not again before another stale_scan_s
+    assert sent == [scan_id]
