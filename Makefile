@@ -34,7 +34,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy piiscan
 
 unit: setup
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 test: setup lint typecheck unit
 

@@ -41,7 +41,7 @@ def _scan(task: Task[Any, Any], scan_id: str) -> str:
     services = get_services()
     settings = services.settings
     try:
-        return jobs.run_scan(services, scan_id)
+        return jobs.run_scan(services, scan_id, retrying=task.request.retries > 0)
     except jobs.TRANSIENT_ERRORS as exc:
         retries = task.request.retries
         reason = _reason(exc)

@@ -13,6 +13,7 @@ waits poll with a bounded deadline.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -196,6 +197,7 @@ def service_settings(
         task_retry_backoff_max_s=1.0,
         task_max_retries=2,
         webhook_max_attempts=3,
+        callback_allowed_networks=["127.0.0.0/8"],  # the receiver and the services run on loopback
         reviewer_tokens={
             REVIEWER_TOKEN: Grant(name="ada", tenants=["acme"]),
             SECOND_REVIEWER_TOKEN: Grant(name="bo", tenants=["acme"]),
@@ -231,6 +233,12 @@ def worker_env(settings: Settings) -> dict[str, str]:
             "PIISCAN_TASK_MAX_RETRIES": str(settings.task_max_retries),
             "PIISCAN_WEBHOOK_MAX_ATTEMPTS": str(settings.webhook_max_attempts),
             "PIISCAN_DOWNLOAD_DIR": settings.download_dir or "",
+            "PIISCAN_CALLBACK_ALLOWED_NETWORKS": json.dumps(settings.callback_allowed_networks),
+            "PIISCAN_S3_READ_TIMEOUT_S": str(settings.s3_read_timeout_s),
+            "PIISCAN_S3_CONNECT_TIMEOUT_S": str(settings.s3_connect_timeout_s),
+            "PIISCAN_S3_MAX_ATTEMPTS": str(settings.s3_max_attempts),
+            "PIISCAN_WEBHOOK_TIMEOUT_S": str(settings.webhook_timeout_s),
+            "PIISCAN_SCAN_MAX_ATTEMPTS": str(settings.scan_max_attempts),
         }
     )
     return env
@@ -263,16 +271,13 @@ def worker_pid(worker: str) -> int:
     return WORKER_PIDS[worker]
 
 
-@pytest.fixture(scope="session")
-def worker(service_settings: Settings, db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``piiscan worker`` (Celery, prefork, one process) on this run's queue; yields its node name."""
-
-    node = f"piiscan-test-{RUN_ID}@localhost"
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+@contextlib.contextmanager
+def running_worker(settings: Settings, node: str, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``piiscan worker`` subprocess (prefork, one pool process) for ``settings``, stopped on exit."""
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "piiscan"), "worker", "--concurrency", "1", "--hostname", node],
-            env=worker_env(service_settings),
+            env=worker_env(settings),
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=REPO,
@@ -281,8 +286,7 @@ def worker(service_settings: Settings, db: Database, tmp_path_factory: pytest.Te
         wait_for(lambda: proc.poll() is not None or b"ready." in log_path.read_bytes(), "the worker", timeout=90)
         if proc.poll() is not None:
             pytest.fail(f"the worker exited: {log_path.read_text()[-3000:]}")
-        WORKER_PIDS[node] = proc.pid
-        yield node
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -290,9 +294,22 @@ def worker(service_settings: Settings, db: Database, tmp_path_factory: pytest.Te
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        purge_queue(service_settings)
         if os.environ.get("PIISCAN_TEST_SHOW_WORKER_LOG"):
             print(log_path.read_text())
+
+
+@pytest.fixture(scope="session")
+def worker(service_settings: Settings, db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``piiscan worker`` (Celery, prefork, one process) on this run's queue; yields its node name."""
+
+    node = f"piiscan-test-{RUN_ID}@localhost"
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    try:
+        with running_worker(service_settings, node, log_path) as proc:
+            WORKER_PIDS[node] = proc.pid
+            yield node
+    finally:
+        purge_queue(service_settings)
 
 
 @pytest.fixture(scope="session")
