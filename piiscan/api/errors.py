@@ -8,10 +8,12 @@ hook again instead of losing the upload).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from piiscan.storage import StorageError, StorageUnavailableError
@@ -26,6 +28,29 @@ class ApiError(Exception):
         self.message = message
         self.headers = headers
         super().__init__(message)
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "Missing or unknown token",
+    403: "The token's role may not do this",
+    404: "Not found (or not in the caller's tenants)",
+    409: "Conflicts with the current state",
+    413: "The request body is larger than PIISCAN_MAX_REQUEST_BYTES",
+    429: "Too many requests from this address (Retry-After)",
+    503: "The database or the object store is briefly unavailable (Retry-After)",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the typed errors a router answers with (413 and 503 can happen anywhere)."""
+    from piiscan.api.schemas import ErrorOut
+
+    wanted = sorted({*statuses, 413, 503})
+    return {status: {"model": ErrorOut, "description": _DESCRIPTIONS[status]} for status in wanted}
+
+
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 415: "unsupported_media_type"}
 
 
 def _body(code: str, message: str) -> dict[str, str]:
@@ -52,6 +77,12 @@ def install_handlers(app: FastAPI, retry_after_s: int = 5) -> None:
         log.warning("database unavailable during %s %s (%s)", request.method, request.url.path, type(exc).__name__)
         message = "The database is briefly unavailable; nothing was recorded. Send the request again after Retry-After."
         return JSONResponse(_body("database_unavailable", message), status_code=503, headers=retry)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Starlette's own errors (an unparsable body, an unknown path) in the same shape as ours."""
+        code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+        return JSONResponse(_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
     for error in DATABASE_ERRORS:
         app.add_exception_handler(error, _database_error)
