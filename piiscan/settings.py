@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     scan_max_attempts: int = Field(3, ge=1)
     """A scan whose worker died this many times (a file that kills the scanner) ends `failed`."""
     worker_max_tasks_per_child: int = Field(200, ge=1)
+    worker_max_memory_mb: int = Field(4096, ge=0)
+    """Cap on a worker pool process's data memory (RLIMIT_DATA, set after warm-up): a file that would
+    need more makes that scan fail (``error``, MemoryError) instead of the machine swapping; 0: no cap."""
     worker_warm_up_timeout_s: float = Field(180.0, gt=0)
     """How long a new worker process may take to load its engines before Celery gives up on it."""
     stale_scan_s: int = Field(900, ge=10)

@@ -239,6 +239,8 @@ def worker_env(settings: Settings) -> dict[str, str]:
             "PIISCAN_S3_MAX_ATTEMPTS": str(settings.s3_max_attempts),
             "PIISCAN_WEBHOOK_TIMEOUT_S": str(settings.webhook_timeout_s),
             "PIISCAN_SCAN_MAX_ATTEMPTS": str(settings.scan_max_attempts),
+            "PIISCAN_MAX_IMAGE_PIXELS": str(settings.max_image_pixels),
+            "PIISCAN_WORKER_MAX_MEMORY_MB": str(settings.worker_max_memory_mb),
         }
     )
     return env

@@ -34,6 +34,11 @@ from .faults import PrivateRedis, S3FaultProxy, TcpProxy, outcome
 
 pytestmark = pytest.mark.xdist_group("faults")  # one stack (one extra worker) per test run
 
+POISON_SIDE = 20_000
+"""A grey PNG this many pixels square: under 1 MB on disk, 400 MB decoded."""
+MEMORY_CAP_MB = 900
+"""The fault worker's memory cap (a warm worker holds 300-500 MB of data; a normal scan adds little)."""
+
 
 @dataclass
 class Stack:
@@ -43,6 +48,7 @@ class Stack:
     s3: S3FaultProxy
     redis: PrivateRedis
     log: Path
+    worker_pid: int
 
     @property
     def token(self) -> str:
@@ -74,15 +80,18 @@ def stack(
             "task_retry_backoff_max_s": 1.0,
             "webhook_timeout_s": 2.0,
             "webhook_max_attempts": 3,
+            # the poison test: an image within the pixel cap whose decoding needs more than the memory cap
+            "max_image_pixels": POISON_SIDE**2,
+            "worker_max_memory_mb": MEMORY_CAP_MB,
         }
     )
     log = tmp_path_factory.mktemp("fault-worker") / "worker.log"
     try:
         with (
-            running_worker(settings, f"piiscan-faults-{RUN_ID}@localhost", log),
+            running_worker(settings, f"piiscan-faults-{RUN_ID}@localhost", log) as proc,
             TestClient(create_app(settings)) as api,
         ):
-            yield Stack(api, settings, pg, s3_proxy, redis, log)
+            yield Stack(api, settings, pg, s3_proxy, redis, log, proc.pid)
     finally:
         redis.stop()
         s3_proxy.close()
@@ -250,6 +259,53 @@ def test_broker_restart_loses_no_scan(
             scan.updated_at = utcnow() - timedelta(seconds=stack.settings.stale_scan_s + 1)
     jobs.sweep(stack.api.app.state.services)  # type: ignore[attr-defined]
     assert once(db, receiver, late_id)["status"] == "done"
+
+
+def poison_png(side: int) -> bytes:
+    """A valid PNG, side x side grey pixels, written row by row (the test never holds it decoded)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" + b"\xc0" * side
+    idat = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def _pool_pids(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(entry.name))
+            except (OSError, ValueError):
+                continue
+    return out
+
+
+def test_poison_file_is_isolated_error_verdict_and_the_worker_lives_on(
+    stack: Stack, s3: Any, db: Database, receiver: Any, unique_key: Callable[[str], str]
+) -> None:
+    data = poison_png(POISON_SIDE)
+    assert len(data) < stack.settings.max_file_bytes
+    key = unique_key("poison.png")
+    version = s3.put_object(Bucket="uploads", Key=key, Body=data)["VersionId"]
+    pool_before = _pool_pids(stack.worker_pid)
+    scan_id = hook(stack, key, version).json()["scan_id"]
+    out = once(db, receiver, scan_id, timeout=180)
+    assert out["status"] == "done" and out["verdict"] == "error", out
+    shown = stack.api.get(f"/v1/scans/{scan_id}", headers={"Authorization": f"Bearer {stack.token}"}).json()
+    assert shown["report"]["error"]["code"] == "internal_error" and "MemoryError" in shown["report"]["error"]["message"]
+    # the same pool process scans the next upload
+    after_key = unique_key("after-poison.png")
+    after = hook(stack, after_key, put_image(s3, after_key, ["Call Maria Weber"])).json()["scan_id"]
+    assert once(db, receiver, after)["status"] == "done"
+    assert _pool_pids(stack.worker_pid) == pool_before and out["worker_losses"] == 0
 
 
 def test_worker_log_carries_no_personal_data(stack: Stack) -> None:
