@@ -46,7 +46,7 @@ def _cap_memory(limit_mb: int) -> None:
     import resource
 
     limit = limit_mb * 1024 * 1024
-    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     try:
