@@ -34,7 +34,7 @@ from piiscan.scanner.sniff import sniff
 from piiscan.settings import Settings
 from piiscan.synth.render import image_bytes, text_image, text_pdf
 
-EXAMPLES = int(os.environ.get("PIISCAN_FUZZ_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("PIISCAN_FUZZ_EXAMPLES", "10"))
 HANG_S = 20
 """No single input may take longer (OCR of a page is bounded by ocr_timeout_s below)."""
 FUZZ = Settings(
