@@ -197,6 +197,8 @@ def deliver(services: Services, delivery_id: str) -> tuple[DeliveryOutcome, int]
         url, body, event = delivery.url, delivery.body, delivery.event
     try:  # again at delivery time: the name may resolve elsewhere now than when the hook accepted it
         webhooks.check_destination(url, settings.callback_networks(), settings.callback_allowed_hosts)
+    except webhooks.DestinationUnresolvedError:
+        pass  # a DNS failure now: the POST fails the same way and is retried with backoff
     except webhooks.DestinationNotAllowedError as exc:
         return _refuse_delivery(services, delivery_id, str(exc))
     outcome = webhooks.post(

@@ -89,6 +89,10 @@ class DestinationNotAllowedError(ValueError):
     """A callback URL that points where piiscan must not send requests (metadata, private networks)."""
 
 
+class DestinationUnresolvedError(DestinationNotAllowedError):
+    """The callback host does not resolve (now): refused at the hook, a retryable failure at delivery."""
+
+
 ALWAYS_DENIED = tuple(
     ipaddress.ip_network(n) for n in ("169.254.169.254/32", "fd00:ec2::254/128", "100.100.100.200/32")
 )
@@ -141,7 +145,7 @@ def check_destination(
             port = parts.port or (443 if parts.scheme == "https" else 80)
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError):
-            raise DestinationNotAllowedError(f"the callback host {host!r} does not resolve") from None
+            raise DestinationUnresolvedError(f"the callback host {host!r} does not resolve") from None
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
     for address in map(_plain, addresses):
         if any(address in net for net in ALWAYS_DENIED):

@@ -163,3 +163,20 @@ def test_verify_compares_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> No
     header = sign(SECRET, b"{}", timestamp=1_700_000_000)
     assert webhooks.verify(SECRET, header, b"{}", now=1_700_000_000)
     assert compared and compared[0][0] == header.split("v1=")[1]
+
+
+def test_a_callback_name_that_does_not_resolve_now_is_retried_not_refused(
+    api: TestClient, db: Database, flagged_scan: Callable[..., str]
+) -> None:
+    scan_id = flagged_scan()
+    with db.session() as session:
+        from piiscan.store.models import Scan
+
+        scan = session.get(Scan, scan_id)
+        assert scan is not None
+        delivery_id = repo.add_delivery(session, scan, "scan.completed", "https://callback.invalid/hook", "{}").id
+    services: Services = api.app.state.services  # type: ignore[attr-defined]
+    assert jobs.deliver(services, delivery_id) == ("retry", 1)  # a DNS failure may pass: tried again later
+    with db.session() as session:
+        delivery = session.get(WebhookDelivery, delivery_id)
+        assert delivery is not None and delivery.status == "pending"
