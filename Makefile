@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup system run test lint typecheck unit bench eval samples clean
+.PHONY: setup system run test lint typecheck unit fuzz bench eval samples clean
 
 setup: system $(STAMP)
 
@@ -34,9 +34,16 @@ typecheck: $(STAMP)
 	$(BIN)/mypy piiscan
 
 unit: setup
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 test: setup lint typecheck unit
+
+# Hostile input, longer than in `make test`: the API from its OpenAPI schema (schemathesis) and the
+# sniffer and extractors on mutated files (Hypothesis). Examples per API operation / per parser test.
+FUZZ_EXAMPLES ?= 300
+fuzz: setup
+	PIISCAN_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q \
+		tests/service/test_api_fuzz.py tests/scanner/test_fuzz_parsers.py
 
 bench: setup
 	$(BIN)/python -m piiscan.bench

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -91,6 +92,11 @@ class Settings(BaseSettings):
     # Storage
     s3_endpoint_url: str | None = None
     """Any S3-compatible endpoint (MinIO, moto); credentials come from the usual AWS variables."""
+    s3_connect_timeout_s: float = Field(5.0, gt=0)
+    s3_read_timeout_s: float = Field(60.0, gt=0)
+    """A store that stops answering fails the call after this long (then the task retries with backoff)."""
+    s3_max_attempts: int = Field(4, ge=1)
+    """botocore's attempts per call, the first included (standard retry mode), before the task retries."""
 
     # Service: `piiscan serve`, `piiscan worker`, `piiscan beat` (see README "Service")
     embedded: bool = False
@@ -113,6 +119,9 @@ class Settings(BaseSettings):
     scan_max_attempts: int = Field(3, ge=1)
     """A scan whose worker died this many times (a file that kills the scanner) ends `failed`."""
     worker_max_tasks_per_child: int = Field(200, ge=1)
+    worker_max_memory_mb: int = Field(4096, ge=0)
+    """Cap on a worker pool process's data memory (RLIMIT_DATA, set after warm-up): a file that would
+    need more makes that scan fail (``error``, MemoryError) instead of the machine swapping; 0: no cap."""
     worker_warm_up_timeout_s: float = Field(180.0, gt=0)
     """How long a new worker process may take to load its engines before Celery gives up on it."""
     stale_scan_s: int = Field(900, ge=10)
@@ -132,6 +141,17 @@ class Settings(BaseSettings):
     """Key of the HMAC-SHA256 webhook signature (and of keyed hashes); required outside embedded mode."""
     webhook_timeout_s: float = Field(10.0, gt=0)
     webhook_max_attempts: int = Field(8, ge=1)
+    callback_allowed_networks: list[str] = Field(default_factory=list)
+    """Networks (CIDR, JSON list) a callback may resolve to besides public addresses; private, loopback,
+    link-local (169.254.0.0/16: cloud metadata) and other special ranges are refused unless listed here."""
+    callback_allowed_hosts: list[str] = Field(default_factory=list)
+    """Host names whose callbacks are allowed whatever they resolve to (an internal receiver by name)."""
+
+    # API hardening
+    max_request_bytes: int = Field(1024 * 1024, ge=1024)
+    """Largest request body the API reads (uploads are never sent through the API: only their address)."""
+    retry_after_s: int = Field(5, ge=1)
+    """Retry-After of a 503 when the database (or the object store) is briefly away."""
 
     # Moderation (README "Moderation")
     reviewer_tokens: dict[str, Grant] = Field(default_factory=dict)
@@ -191,6 +211,17 @@ class Settings(BaseSettings):
     def priority_queue(self) -> str:
         """Rescans asked for by abuse reports go here; workers consume it next to the main queue."""
         return f"{self.task_queue}.priority"
+
+    @field_validator("callback_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # ValueError names the bad entry
+        return value
+
+    def callback_networks(self) -> list[str]:
+        """The networks callbacks may reach besides public ones; loopback too when embedded (the demo receiver)."""
+        return [*self.callback_allowed_networks, *(("127.0.0.0/8", "::1/128") if self.embedded else ())]
 
     def service_problems(self, for_api: bool = True) -> list[str]:
         """What keeps this configuration from running the service (API or worker) outside embedded mode."""

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 
 from piiscan.api.deps import ServicesDep
-from piiscan.api.errors import install_handlers
+from piiscan.api.errors import BodySizeLimit, install_handlers
 from piiscan.api.ratelimit import TokenBucket
 from piiscan.api.routers import admin, hook, moderation, pages, privacy, reports, scans
 from piiscan.privacy import logs
@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         ),
         lifespan=lifespan,
     )
-    install_handlers(app)
+    install_handlers(app, settings.retry_after_s)
+    app.add_middleware(BodySizeLimit, limit=settings.max_request_bytes)
     app.include_router(hook.router)
     app.include_router(scans.router)
     app.include_router(moderation.router)

@@ -22,7 +22,14 @@ def make_store(settings: Settings) -> ObjectStore:
     """The store the settings name: ``s3`` (boto3) or ``local`` (a folder per bucket)."""
     if settings.storage_backend == "local":
         return LocalStore(settings.local_storage_dir, settings.buckets, settings.download_dir)
-    return S3Store(settings.buckets, endpoint_url=settings.s3_endpoint_url, download_dir=settings.download_dir)
+    return S3Store(
+        settings.buckets,
+        endpoint_url=settings.s3_endpoint_url,
+        download_dir=settings.download_dir,
+        connect_timeout_s=settings.s3_connect_timeout_s,
+        read_timeout_s=settings.s3_read_timeout_s,
+        max_attempts=settings.s3_max_attempts,
+    )
 
 
 __all__ = [

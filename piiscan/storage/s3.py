@@ -46,6 +46,9 @@ class S3Store:
         endpoint_url: str | None = None,
         download_dir: str | None = None,
         client: S3Client | None = None,
+        connect_timeout_s: float = 5.0,
+        read_timeout_s: float = 60.0,
+        max_attempts: int = 4,
     ) -> None:
         self.buckets = frozenset(buckets)
         self.endpoint_url = endpoint_url or None
@@ -53,6 +56,7 @@ class S3Store:
         self._client = client
         self._client_pid = os.getpid() if client is not None else 0
         self._lock = threading.Lock()
+        self._timeouts = (connect_timeout_s, read_timeout_s, max_attempts)
 
     @property
     def client(self) -> S3Client:
@@ -62,7 +66,12 @@ class S3Store:
                 import boto3
                 from botocore.config import Config
 
-                config = Config(connect_timeout=5, read_timeout=60, retries={"max_attempts": 3, "mode": "standard"})
+                connect, read, attempts = self._timeouts
+                config = Config(
+                    connect_timeout=connect,
+                    read_timeout=read,
+                    retries={"total_max_attempts": attempts, "mode": "standard"},
+                )
                 self._client = boto3.client("s3", endpoint_url=self.endpoint_url, config=config)
                 self._client_pid = os.getpid()
             return self._client

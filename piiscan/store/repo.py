@@ -91,15 +91,17 @@ def get_scan(session: Session, scan_id: str) -> Scan | None:
     return session.get(Scan, scan_id)
 
 
-def start_attempt(session: Session, scan_id: str) -> Scan | None:
+def start_attempt(session: Session, scan_id: str, retrying: bool = False) -> Scan | None:
     """Mark the scan running and count the attempt; None when it is unknown or already finished.
 
     A scan found ``running`` was being scanned by a worker that died (or hit the hard time
-    limit) without finishing it: that is counted in ``worker_losses``."""
+    limit) without finishing it: that is counted in ``worker_losses``. Not so when this is the
+    task's own retry (``retrying``): the previous attempt ended in a transient error while the
+    database was away, so it could not put the scan back in ``queued``."""
     scan = session.get(Scan, scan_id, with_for_update=True)
     if scan is None or scan.status in FINISHED:
         return None
-    if scan.status == "running":
+    if scan.status == "running" and not retrying:
         scan.worker_losses += 1
     scan.status = "running"
     scan.attempts += 1

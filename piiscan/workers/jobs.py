@@ -122,14 +122,16 @@ def _queue_webhook(session: Session, scan: Scan, event: str) -> str | None:
     return repo.add_delivery(session, scan, event, url, body).id
 
 
-def run_scan(services: Services, scan_id: str) -> ScanOutcome:
-    """Fetch, scan (or reuse an earlier result of the same bytes), persist, queue the webhook."""
+def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOutcome:
+    """Fetch, scan (or reuse an earlier result of the same bytes), persist, queue the webhook.
+
+    ``retrying``: this is the task's retry after a transient error (see :func:`repo.start_attempt`)."""
     settings = services.settings
     secret = settings.webhook_secret.get_secret_value()
     keys = EvidenceKeys.from_settings(settings)
     delivery_id: str | None = None
     with services.db.session() as session:
-        scan = repo.start_attempt(session, scan_id)
+        scan = repo.start_attempt(session, scan_id, retrying)
         if scan is None:
             return "skipped"
         if scan.worker_losses >= settings.scan_max_attempts:
@@ -268,6 +270,12 @@ def deliver(services: Services, delivery_id: str) -> tuple[DeliveryOutcome, int]
         if delivery is None or delivery.status != "pending":
             return "skipped", 0
         url, body, event = delivery.url, delivery.body, delivery.event
+    try:  # again at delivery time: the name may resolve elsewhere now than when the hook accepted it
+        webhooks.check_destination(url, settings.callback_networks(), settings.callback_allowed_hosts)
+    except webhooks.DestinationUnresolvedError:
+        pass  # a DNS failure now: the POST fails the same way and is retried with backoff
+    except webhooks.DestinationNotAllowedError as exc:
+        return _refuse_delivery(services, delivery_id, str(exc))
     outcome = webhooks.post(
         url,
         body.encode(),
@@ -296,6 +304,22 @@ def deliver(services: Services, delivery_id: str) -> tuple[DeliveryOutcome, int]
         attempts = delivery.attempts
     log.info("webhook delivery %s: %s (HTTP %s)", delivery_id, result, outcome.status_code)
     return result, attempts
+
+
+def _refuse_delivery(services: Services, delivery_id: str, reason: str) -> tuple[DeliveryOutcome, int]:
+    """A destination the settings forbid fails at once: retrying would not make it allowed."""
+    with services.db.session() as session:
+        delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+        if delivery is None or delivery.status != "pending":
+            return "skipped", 0
+        delivery.attempts += 1
+        delivery.status = "failed"
+        delivery.last_status_code = None
+        delivery.last_error = f"not sent: {reason}"
+        delivery.updated_at = utcnow()
+        attempts = delivery.attempts
+    log.warning("webhook delivery %s refused: destination not allowed", delivery_id)
+    return "failed", attempts
 
 
 def sweep(services: Services) -> tuple[int, int]:

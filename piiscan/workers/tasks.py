@@ -54,14 +54,32 @@ def _warm_up(**_: Any) -> None:
     settings = services.settings
     remove_stale_spool(settings.download_dir, older_than_s=2 * settings.task_time_limit_s)
     services.scanner()
+    _cap_memory(settings.worker_max_memory_mb)
     log.info("worker process warmed up")
+
+
+def _cap_memory(limit_mb: int) -> None:
+    """Bound this pool process's heap: an allocation past the cap raises MemoryError in the parser, which the
+    scanner's boundary turns into an ``error`` verdict; a native crash kills this child only (worker_lost)."""
+    if not limit_mb:
+        return
+    import resource
+
+    limit = limit_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    except (ValueError, OSError) as exc:
+        log.warning("could not cap worker memory at %d MB (%s)", limit_mb, type(exc).__name__)
 
 
 def _scan(task: Task[Any, Any], scan_id: str) -> str:
     services = get_services()
     settings = services.settings
     try:
-        return jobs.run_scan(services, scan_id)
+        return jobs.run_scan(services, scan_id, retrying=task.request.retries > 0)
     except jobs.TRANSIENT_ERRORS as exc:
         retries = task.request.retries
         reason = _reason(exc)

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+import socket
+import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -49,6 +54,107 @@ def verify(
         return False
     expected = sign(secret, body, t).split("v1=", 1)[1]
     return any(hmac.compare_digest(expected, candidate) for candidate in parts.get("v1", []))
+
+
+class ReplayGuard:
+    """A receiver's memory of the signatures it accepted, for as long as they would pass the window.
+
+    ``verify`` alone accepts the same signed request again within the tolerance; a receiver that
+    keeps one of these refuses the second copy. It is in-memory: one per receiving process."""
+
+    def __init__(self, secret: str, tolerance_s: int = DEFAULT_TOLERANCE_S) -> None:
+        self.secret = secret
+        self.tolerance_s = tolerance_s
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def accept(self, header: str | None, body: bytes, *, now: float | None = None) -> bool:
+        """True once for each valid, fresh signature; False for a bad, stale or replayed one."""
+        current = time.time() if now is None else now
+        if not verify(self.secret, header, body, tolerance_s=self.tolerance_s, now=current):
+            return False
+        assert header is not None
+        fingerprint = hashlib.sha256(header.encode() + b"\n" + body).hexdigest()
+        with self._lock:
+            horizon = current - self.tolerance_s
+            for key in [k for k, t in self._seen.items() if t < horizon]:
+                del self._seen[key]
+            if fingerprint in self._seen:
+                return False
+            self._seen[fingerprint] = float(header.split("t=", 1)[1].split(",", 1)[0])
+        return True
+
+
+class DestinationNotAllowedError(ValueError):
+    """A callback URL that points where piiscan must not send requests (metadata, private networks)."""
+
+
+class DestinationUnresolvedError(DestinationNotAllowedError):
+    """The callback host does not resolve (now): refused at the hook, a retryable failure at delivery."""
+
+
+ALWAYS_DENIED = tuple(
+    ipaddress.ip_network(n) for n in ("169.254.169.254/32", "fd00:ec2::254/128", "100.100.100.200/32")
+)
+"""Cloud metadata endpoints: refused even when a network that holds them is allowed."""
+
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _plain(address: Address) -> Address:
+    """An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is judged as the IPv4 address it is."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _denied_by_default(address: Address) -> bool:
+    return not address.is_global or address.is_multicast
+
+
+def check_destination(
+    url: str,
+    allowed_networks: Iterable[str] = (),
+    allowed_hosts: Iterable[str] = (),
+    resolve: bool = True,
+) -> None:
+    """Refuse a callback URL whose host is, or resolves to, a non-public address not allowed by the settings.
+
+    Called when the hook accepts a callback and again right before each delivery (the name may
+    resolve elsewhere by then). Raises :class:`DestinationNotAllowedError` with a reason safe to return."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise DestinationNotAllowedError("the callback URL must be http(s)://host/...")
+    host = parts.hostname.rstrip(".").lower()
+    if parts.username or parts.password:
+        raise DestinationNotAllowedError("the callback URL must not carry credentials")
+    networks = [ipaddress.ip_network(n, strict=False) for n in allowed_networks]
+    try:
+        literal: Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if literal is None and host in {h.rstrip(".").lower() for h in allowed_hosts}:
+        return
+    if literal is not None:
+        addresses = [literal]
+    elif not resolve:
+        return
+    else:
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            raise DestinationUnresolvedError(f"the callback host {host!r} does not resolve") from None
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    for address in map(_plain, addresses):
+        if any(address in net for net in ALWAYS_DENIED):
+            raise DestinationNotAllowedError(f"the callback host {host!r} is a cloud metadata address")
+        if _denied_by_default(address) and not any(address in net for net in networks):
+            raise DestinationNotAllowedError(
+                f"the callback host {host!r} resolves to a non-public address ({address}) outside "
+                "PIISCAN_CALLBACK_ALLOWED_NETWORKS"
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ waits poll with a bounded deadline.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -22,7 +23,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -198,6 +198,7 @@ def service_settings(
         task_retry_backoff_max_s=1.0,
         task_max_retries=2,
         webhook_max_attempts=3,
+        callback_allowed_networks=["127.0.0.0/8"],  # the receiver and the services run on loopback
         reviewer_tokens={
             REVIEWER_TOKEN: Grant(name="ada", tenants=["acme"]),
             SECOND_REVIEWER_TOKEN: Grant(name="bo", tenants=["acme"]),
@@ -238,6 +239,14 @@ def worker_env(settings: Settings) -> dict[str, str]:
             "PIISCAN_TASK_MAX_RETRIES": str(settings.task_max_retries),
             "PIISCAN_WEBHOOK_MAX_ATTEMPTS": str(settings.webhook_max_attempts),
             "PIISCAN_DOWNLOAD_DIR": settings.download_dir or "",
+            "PIISCAN_CALLBACK_ALLOWED_NETWORKS": json.dumps(settings.callback_allowed_networks),
+            "PIISCAN_S3_READ_TIMEOUT_S": str(settings.s3_read_timeout_s),
+            "PIISCAN_S3_CONNECT_TIMEOUT_S": str(settings.s3_connect_timeout_s),
+            "PIISCAN_S3_MAX_ATTEMPTS": str(settings.s3_max_attempts),
+            "PIISCAN_WEBHOOK_TIMEOUT_S": str(settings.webhook_timeout_s),
+            "PIISCAN_SCAN_MAX_ATTEMPTS": str(settings.scan_max_attempts),
+            "PIISCAN_MAX_IMAGE_PIXELS": str(settings.max_image_pixels),
+            "PIISCAN_WORKER_MAX_MEMORY_MB": str(settings.worker_max_memory_mb),
         }
     )
     if settings.evidence_keys:
@@ -275,9 +284,9 @@ def worker_pid(worker: str) -> int:
     return WORKER_PIDS[worker]
 
 
-@contextmanager
+@contextlib.contextmanager
 def running_worker(settings: Settings, log_path: Path, node: str) -> Iterator[subprocess.Popen[bytes]]:
-    """A real ``piiscan worker`` (Celery, prefork, one process) for ``settings``, logging to ``log_path``."""
+    """A real ``piiscan worker`` subprocess (prefork, one pool process) for ``settings``, stopped on exit."""
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "piiscan"), "worker", "--concurrency", "1", "--hostname", node],
@@ -298,7 +307,6 @@ def running_worker(settings: Settings, log_path: Path, node: str) -> Iterator[su
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        purge_queue(settings)
         if os.environ.get("PIISCAN_TEST_SHOW_WORKER_LOG"):
             print(log_path.read_text())
 
@@ -309,9 +317,12 @@ def worker(service_settings: Settings, db: Database, tmp_path_factory: pytest.Te
 
     node = f"piiscan-test-{RUN_ID}@localhost"
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    with running_worker(service_settings, log_path, node) as proc:
-        WORKER_PIDS[node] = proc.pid
-        yield node
+    try:
+        with running_worker(service_settings, log_path, node) as proc:
+            WORKER_PIDS[node] = proc.pid
+            yield node
+    finally:
+        purge_queue(service_settings)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,8 @@ from piiscan.store.db import Database
 from piiscan.store.models import Scan
 from piiscan.synth.render import image_pdf, text_image
 
+from .faults import outcome
+
 
 def children(pid: int) -> list[int]:
     out: list[int] = []
@@ -68,4 +70,11 @@ def test_killed_worker_process_scan_is_delivered_again(
 
     status, attempts, losses = wait(finished, "the redelivered scan to finish", timeout=600)
     assert (status, attempts, losses) == ("done", 2, 1)
-    assert len(wait(lambda: receiver.for_scan(scan_id), "the webhook")) == 1
+
+    def settled() -> dict[str, Any] | None:  # the webhook's delivery recorded: every call has been made
+        out = outcome(db, scan_id)
+        return out if out and out["deliveries"] and out["deliveries"][0][0] != "pending" else None
+
+    out = wait(settled, "the webhook delivery")
+    assert out["verdicts"] == 1 and len(out["deliveries"]) == 1  # scanned twice, decided once
+    assert len(receiver.for_scan(scan_id)) == 1

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from piiscan.api.deps import AdminDep, ServicesDep
-from piiscan.api.errors import ApiError
+from piiscan.api.errors import ApiError, error_responses
 from piiscan.store import review
 from piiscan.store.models import DisclosurePackage
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=error_responses(401, 403, 404))
 
 
 def _iso(value: Any) -> str | None:

@@ -21,6 +21,7 @@ from piiscan.api.schemas import ErrorOut, EventsAccepted, ScanAccepted, ScanRequ
 from piiscan.rules.context import VISIBILITIES
 from piiscan.storage import ObjectInfo
 from piiscan.store import repo
+from piiscan.workers import webhooks
 from piiscan.workers.services import Services
 
 log = logging.getLogger(__name__)
@@ -28,13 +29,13 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/hook", tags=["hook"])
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"model": ErrorOut, "description": "Malformed request or event"},
+    400: {"model": ErrorOut, "description": "Malformed event, or a callback URL on a disallowed network"},
     401: {"model": ErrorOut, "description": "Missing or unknown hook token"},
     403: {"model": ErrorOut, "description": "The tenant in the body is not the token's"},
     404: {"model": ErrorOut, "description": "Unknown bucket (not allow-listed) or missing object"},
     409: {"model": ErrorOut, "description": "The object changed since it was announced"},
-    413: {"model": ErrorOut, "description": "The object is larger than PIISCAN_MAX_FILE_BYTES"},
-    503: {"model": ErrorOut, "description": "The object store is unreachable"},
+    413: {"model": ErrorOut, "description": "The object (or the request body) is too large"},
+    503: {"model": ErrorOut, "description": "The object store or the database is unreachable (Retry-After)"},
 }
 
 
@@ -130,6 +131,13 @@ def request_scan(body: ScanRequest, tenant: TenantDep, services: ServicesDep, re
     """Queue the scan of one object version; answers at once with the scan id to poll or await the webhook for."""
     if body.tenant is not None and body.tenant != tenant:
         raise ApiError(403, "tenant_mismatch", f"The token belongs to tenant {tenant!r}, not {body.tenant!r}")
+    callback_url = str(body.callback_url) if body.callback_url else None
+    if callback_url:
+        settings = services.settings
+        try:
+            webhooks.check_destination(callback_url, settings.callback_networks(), settings.callback_allowed_hosts)
+        except webhooks.DestinationNotAllowedError as exc:
+            raise ApiError(400, "callback_not_allowed", f"The callback URL is refused: {exc}") from None
     info = _check(services, body.bucket, body.key, body.version_id, body.etag)
     new = _new_upload(
         tenant,
@@ -137,7 +145,7 @@ def request_scan(body: ScanRequest, tenant: TenantDep, services: ServicesDep, re
         body.key,
         info,
         origin="api",
-        callback_url=str(body.callback_url) if body.callback_url else services.settings.callback_urls.get(tenant),
+        callback_url=callback_url or services.settings.callback_urls.get(tenant),
         uploader=body.uploader,
         visibility=body.visibility,
     )

@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session
 
 from piiscan.api import preview
 from piiscan.api.deps import Actor, ReviewerDep, ServicesDep
-from piiscan.api.errors import ApiError
+from piiscan.api.errors import ApiError, error_responses
 from piiscan.store import repo, review
 from piiscan.store.models import REVIEW_STATUSES, Decision, ReviewItem, utcnow
 from piiscan.workers.services import Services
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1/review", tags=["moderation"])
+router = APIRouter(prefix="/v1/review", tags=["moderation"], responses=error_responses(400, 401, 403, 404, 409))
 
 DECISION_OF = {"approve": "approved", "reject": "rejected", "report": "reported"}
 ACTION_OF = {"approved": "restore", "rejected": "hide", "reported": "hide"}
@@ -116,7 +116,7 @@ def list_items(
     tenant: str | None = None,
     entity_type: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # beyond PostgreSQL bigint was a 500 (fuzzing)
 ) -> dict[str, Any]:
     flt = review.QueueFilter(parse_statuses(status), verdict, tenant, entity_type, limit, offset)
     with services.db.session() as session:

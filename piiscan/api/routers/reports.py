@@ -20,12 +20,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from piiscan.api.deps import ServicesDep
-from piiscan.api.errors import ApiError
+from piiscan.api.errors import ApiError, error_responses
 from piiscan.store import review
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1/reports", tags=["abuse reports"])
+router = APIRouter(prefix="/v1/reports", tags=["abuse reports"], responses=error_responses(400, 404, 429))
 
 Category = Literal["third_party_privacy", "illegal", "abusive", "rights_violation"]
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from piiscan.api.deps import ServicesDep, TenantDep
-from piiscan.api.errors import ApiError
-from piiscan.api.schemas import ErrorOut, ScanOut
+from piiscan.api.errors import ApiError, error_responses
+from piiscan.api.schemas import ScanOut
 from piiscan.store import repo
 from piiscan.store.views import scan_document
 
-router = APIRouter(prefix="/v1/scans", tags=["scans"])
+router = APIRouter(prefix="/v1/scans", tags=["scans"], responses=error_responses(401, 404))
 
 
 @router.get(
     "/{scan_id}",
     name="get_scan",
     response_model=ScanOut,
-    responses={401: {"model": ErrorOut}, 404: {"model": ErrorOut}},
     summary="A scan's status and masked report",
 )
 def get_scan(scan_id: str, tenant: TenantDep, services: ServicesDep) -> ScanOut:
