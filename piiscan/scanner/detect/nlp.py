@@ -162,27 +162,29 @@ class LazyKeywordArtifacts(NlpArtifacts):
         self._keywords = value
 
 
-_keyword_memo: dict[tuple[str, str], bool] = {}
+_keyword_memo: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
 def _keywords(nlp_engine: Any, lemmas: list[str], language: str) -> list[str]:
-    """What ``NlpArtifacts.set_keywords`` returns, with each word's check memoised."""
+    """What ``NlpArtifacts.set_keywords`` returns, with each word's parts memoised
+    (none for a stop word or punctuation, else the lower-cased word split at colons)."""
     if not nlp_engine:
         return []
-    if len(_keyword_memo) > _KEYWORD_MEMO_LIMIT:
-        _keyword_memo.clear()
+    memo = _keyword_memo.setdefault(language, {})
+    if len(memo) > _KEYWORD_MEMO_LIMIT:
+        memo.clear()
     out: list[str] = []
     for lemma in lemmas:
-        keep = _keyword_memo.get((language, lemma))
-        if keep is None:
+        parts = memo.get(lemma)
+        if parts is None:
             keep = (
                 not nlp_engine.is_stopword(lemma, language)
                 and not nlp_engine.is_punct(lemma, language)
                 and lemma not in ("-PRON-", "be")
             )
-            _keyword_memo[(language, lemma)] = keep
-        if keep:
-            out.extend(lemma.lower().split(":"))
+            parts = tuple(lemma.lower().split(":")) if keep else ()
+            memo[lemma] = parts
+        out.extend(parts)
     return out
 
 
