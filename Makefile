@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup system run test lint typecheck unit fuzz bench eval samples clean
+.PHONY: setup system run test lint typecheck unit fuzz bench load eval samples clean
 
 setup: system $(STAMP)
 
@@ -45,8 +45,22 @@ fuzz: setup
 	PIISCAN_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q \
 		tests/service/test_api_fuzz.py tests/scanner/test_fuzz_parsers.py
 
-bench: setup
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+# the figures of issue #9 in one run (needs PostgreSQL and Redis on loopback for the service part)
+bench: setup $(BENCH_STAMP)
 	$(BIN)/python -m piiscan.bench
+
+UPLOADS ?= 60
+WORKERS ?= 2
+
+# a bounded load run through the real hook and workers: make load UPLOADS=60 WORKERS=2
+load: setup
+	$(BIN)/python -m piiscan.perf.load --uploads $(UPLOADS) --workers $(WORKERS)
 
 eval: setup
 	$(BIN)/piiscan eval

@@ -1,6 +1,11 @@
-"""``make bench``: ratios measured in one run on the same inputs, ending in one JSON line.
+"""``make bench``: the figures of issue #9 measured in one run on the same inputs, ending in one JSON line.
 
-Not a test: timings vary by machine, so only ratios taken side by side mean much.
+Not a test: timings vary by machine, so only ratios taken side by side mean much. Sections:
+piiscan against the ``tesseract`` command and against presidio-image-redactor on the same
+images; text-layer PDF pages per wall and per CPU second; memory over 500 scans; uploads
+per minute end to end with 1 and 2 worker processes (:mod:`piiscan.perf.load`, the harness
+of ``make load``); a rescan of identical bytes. ``--skip-service`` leaves out the parts that
+need PostgreSQL and Redis.
 Run: ``.venv/bin/python -m piiscan.bench [--repeat N]``.
 """
 
@@ -17,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from piiscan.perf.image_compare import compare
+from piiscan.perf.inputs import contract_pages, uploads
 from piiscan.scanner.ocr import find_tessdata
 from piiscan.scanner.pipeline import Scanner
 from piiscan.settings import Settings
@@ -38,27 +45,6 @@ LETTER = [
     "",
     "Kind regards,",
     "Margaret Whitfield",
-]
-
-
-CONTRACT_PAGE = [
-    "TENANCY AGREEMENT - SCHEDULE 2",
-    "This agreement is made on 3 March 2026 between Margaret Whitfield (the Landlord)",
-    "of 742 Evergreen Terrace, Springfield, IL 62704 and Daniel Okafor (the Tenant).",
-    "The Tenant may be reached on (217) 555-0147 or at daniel.okafor@example.com.",
-    "",
-    *[
-        line
-        for clause in range(1, 9)
-        for line in (
-            f"{clause}. The tenant shall keep the premises in good and clean condition and shall",
-            "return them at the end of the term in the same state, fair wear and tear excepted.",
-            f"   The rent of 1,{clause}50.00 per month is payable in advance on the first day of each",
-            "   month by transfer to the account named by the landlord in writing.",
-        )
-    ],
-    "Signed for the Landlord by Margaret Whitfield in the presence of Sarah Connor.",
-    "Page 2 of 7",
 ]
 
 
@@ -105,16 +91,54 @@ def time_scan(scanner: Scanner, path: Path, repeat: int) -> float:
     return statistics.median(times)
 
 
+def rss_mb() -> float:
+    """This process's resident memory now (VmRSS), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def text_pdf_speed(scanner: Scanner, pages: int) -> tuple[float, float]:
+    """Pages per wall second and per CPU second of this process (one core) on a distinct-page PDF."""
+    scanner.scan(text_pdf(contract_pages(3, seed=99)), "warm.pdf")
+    pdf = text_pdf(contract_pages(pages, seed=1))
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = scanner.scan(pdf, "pages.pdf").result
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    assert result.pages == pages, result.error
+    return pages / wall, pages / cpu
+
+
+def memory_over_scans(scanner: Scanner, scans: int) -> list[tuple[int, float]]:
+    """RSS after the 1st scan and every hundredth of ``scans`` distinct uploads (images and PDFs)."""
+    marks = []
+    for index, (name, data) in enumerate(uploads(scans, seed=500), start=1):
+        result = scanner.scan(data, name).result
+        assert result.verdict != "error", result.error
+        if index == 1 or index % 100 == 0 or index == scans:
+            marks.append((index, rss_mb()))
+    return marks
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pdf-pages", type=int, default=200)
+    parser.add_argument("--memory-scans", type=int, default=500)
+    parser.add_argument("--load-uploads", type=int, default=30, help="uploads per end-to-end run")
+    parser.add_argument("--compare-per-kind", type=int, default=2, help="synthetic images per kind")
+    parser.add_argument("--skip-service", action="store_true", help="no end-to-end runs (no PostgreSQL/Redis)")
     args = parser.parse_args(argv)
+    command = " ".join([sys.executable, "-m", "piiscan.bench", *(argv if argv is not None else sys.argv[1:])])
+    figures: dict[str, float | int | bool | None] = {}
 
     scanner = Scanner(Settings())
     scanner.warm_up()
+    print(f"# all figures: {command}")
     with tempfile.TemporaryDirectory() as tmp:
         paths = inputs(Path(tmp))
+        print("\n## piiscan scan vs the `tesseract` command on the same image (medians)")
         print(f"{'image':24} {'tesseract s':>12} {'piiscan s':>10} {'ratio':>7}")
         cli_total = scan_total = 0.0
         for name, path in paths.items():
@@ -124,31 +148,69 @@ def main(argv: list[str] | None = None) -> int:
             cli_total += cli
             scan_total += scan
             print(f"{name:24} {cli:12.3f} {scan:10.3f} {scan / cli:7.2f}")
-        ratio = scan_total / cli_total
-        print(f"{'all images':24} {cli_total:12.3f} {scan_total:10.3f} {ratio:7.2f}")
+        figures["ocr_overhead_ratio"] = round(scan_total / cli_total, 3)
+        print(f"{'all images':24} {cli_total:12.3f} {scan_total:10.3f} {scan_total / cli_total:7.2f}")
 
-        pdf = text_pdf([CONTRACT_PAGE] * args.pdf_pages)
-        scanner.scan(text_pdf([CONTRACT_PAGE]), "warm.pdf")
-        started = time.perf_counter()
-        result = scanner.scan(pdf, "pages.pdf").result
-        elapsed = time.perf_counter() - started
-        assert result.pages == args.pdf_pages, result.error
-        pages_per_s = args.pdf_pages / elapsed
-        print(f"text-layer PDF: {args.pdf_pages} pages in {elapsed:.2f} s = {pages_per_s:.0f} pages/s")
+    print("\n## piiscan vs presidio-image-redactor ImageAnalyzerEngine (same labelled synthetic images)")
+    comparison = compare(scanner, n_per_kind=args.compare_per_kind)
+    print(f"{comparison.images} English images of the synthetic corpus (piiscan.synth.corpus, seed 7)")
+    print(comparison.piiscan.line("piiscan scan"))
+    print(comparison.presidio.line("ImageAnalyzerEngine"))
+    figures["vs_presidio_image_ratio"] = round(comparison.time_ratio, 3)
+    figures["piiscan_image_f1"] = round(comparison.piiscan.counts.f1 or 0, 3)
+    figures["presidio_image_f1"] = round(comparison.presidio.counts.f1 or 0, 3)
+    print(f"time ratio piiscan / presidio: {comparison.time_ratio:.2f}")
 
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {peak_mb:.0f} MB")
-    print(f"command: {' '.join([sys.executable, '-m', 'piiscan.bench', *(argv or sys.argv[1:])])}")
-    print(
-        json.dumps(
-            {
-                "ocr_overhead_ratio": round(ratio, 3),
-                "text_pdf_pages_per_s": round(pages_per_s, 1),
-                "peak_rss_mb": round(peak_mb, 1),
-            }
-        )
-    )
+    print(f"\n## text-layer PDF, {args.pdf_pages} distinct pages (Faker), one process")
+    wall_rate, cpu_rate = text_pdf_speed(scanner, args.pdf_pages)
+    figures["text_pdf_pages_per_s"] = round(wall_rate, 1)
+    figures["text_pdf_pages_per_cpu_s"] = round(cpu_rate, 1)
+    print(f"{wall_rate:.0f} pages per wall second, {cpu_rate:.0f} pages per CPU second (one core)")
+
+    print(f"\n## memory over {args.memory_scans} scans of distinct uploads in one process")
+    marks = memory_over_scans(scanner, args.memory_scans)
+    print("  ".join(f"after {n}: {mb:.0f} MB" for n, mb in marks))
+    figures["rss_first_mb"] = round(marks[0][1], 1)
+    figures["rss_last_mb"] = round(marks[-1][1], 1)
+    figures["scanner_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+    if not args.skip_service:
+        service_figures(scanner, args.load_uploads, figures)
+    print(f"\ncommand: {command}")
+    print(json.dumps(figures))
     return 0
+
+
+def service_figures(scanner: Scanner, n: int, figures: dict[str, float | int | bool | None]) -> None:
+    from piiscan.perf import rescan
+    from piiscan.perf.load import environment, load
+
+    print(f"\n## end to end through the hook: {n} distinct uploads (chat PNGs, letter PNGs, 3-page PDFs)")
+    print("API in-process, moto S3 on loopback, PostgreSQL schema and Redis queue of its own, `piiscan worker`")
+    batch = list(uploads(n, seed=11))
+    with tempfile.TemporaryDirectory() as tmp, environment(Path(tmp)) as env:
+        peaks: list[float] = []
+        for workers in (1, 2):
+            result, rss = load(env, batch if workers == 1 else list(uploads(n, seed=22)), workers)
+            print(result.summary())
+            print(f"   peak RSS per worker process: {', '.join(f'{r:.0f} MB' for r in rss)}")
+            figures[f"uploads_per_min_{workers}w"] = round(result.per_minute, 1)
+            figures[f"exactly_once_{workers}w"] = result.exactly_once
+            peaks.extend(rss)
+        one, two = figures["uploads_per_min_1w"], figures["uploads_per_min_2w"]
+        if isinstance(one, float) and isinstance(two, float) and one:
+            figures["scaling_2w_over_1w"] = round(two / one, 2)
+            print(f"scaling 2 workers / 1 worker: {two / one:.2f}")
+        figures["peak_rss_mb"] = round(max(peaks, default=0.0), 1)
+
+        print("\n## rescan of identical bytes (worker path: download + reuse of the earlier result)")
+        measured = rescan.measure(env, batch[0][1], scanner)
+        print(
+            f"median {measured.total_ms:.1f} ms: object download {measured.download_ms:.1f} ms, "
+            f"reuse {measured.reuse_ms:.1f} ms; outcomes {measured.outcomes}"
+        )
+        figures["rescan_ms"] = round(measured.total_ms, 1)
+        figures["rescan_reuse_ms"] = round(measured.reuse_ms, 1)
 
 
 if __name__ == "__main__":

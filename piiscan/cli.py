@@ -49,7 +49,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     sources = list(_expand(args.paths))
     context = _scan_context(args)
-    overrides = {"rule_pack_dir": args.rule_pack_dir, "hash_list_dir": args.hash_list_dir}
+    overrides = {
+        "rule_pack_dir": args.rule_pack_dir,
+        "hash_list_dir": args.hash_list_dir,
+        "stop_at_first_critical": True if args.stop_at_critical else None,
+    }
     settings = get_settings().model_copy(update={k: v for k, v in overrides.items() if v is not None})
     try:
         scanner = Scanner(settings)
@@ -200,6 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--tenant", help="the platform tenant the upload belongs to")
     scan.add_argument("--rule-pack-dir", help="operator rule packs (*.yaml) layered over the built-in ones")
     scan.add_argument("--hash-list-dir", help="hash lists of known illegal files (sha256:/pdq: lines)")
+    scan.add_argument(
+        "--stop-at-critical",
+        action="store_true",
+        help="end each scan at the first page that makes the verdict critical (PIISCAN_STOP_AT_FIRST_CRITICAL)",
+    )
     scan.set_defaults(func=cmd_scan)
 
     ev = sub.add_parser("eval", help="measure detection against labelled corpora, beside the Presidio baseline")

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     score_threshold: float = Field(0.4, ge=0, le=1)
     analyze_chunk_chars: int = Field(8000, ge=500)
     """Presidio is about twice as slow on one long text as on page-sized chunks."""
+    stop_at_first_critical: bool = False
+    """End a scan at the first page that makes the verdict critical (later pages are not read)."""
 
     # Rules
     rule_pack_dir: str | None = None

@@ -25,11 +25,12 @@ import bisect
 import importlib
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from piiscan.rules.loader import RuleSet
+from piiscan.rules.prefilter import LiteralGate
 from piiscan.rules.schema import ClassifierRule, PhraseRule
 
 _QUOTES = str.maketrans(
@@ -82,13 +83,15 @@ _SINGLE_CLOSE = re.compile(r"'(?=$|[\s.,;:!?)\]-])")
 
 
 _LINE_SPACES = re.compile(r"[^\S\n]+")
+_NORMALISE_GATE = LiteralGate()
 
 
 def _normalise_lines(text: str) -> str:
     """:func:`normalise` for many lines at once (every pass runs once over the whole text)."""
     out = text.lower().translate(_QUOTES)
     for pattern, replacement in _CONTRACTIONS:
-        out = pattern.sub(replacement, out)
+        if _NORMALISE_GATE.may_match(pattern, out):  # most texts hold few apostrophes
+            out = pattern.sub(replacement, out)
     out = _CHAT_RE.sub(lambda m: _CHAT[m.group(1)], out)
     return _LINE_SPACES.sub(" ", out)
 
@@ -158,7 +161,7 @@ def sentences_of(pages: Iterable[tuple[int, str]]) -> list[Sentence]:
         return []
     # One sentence a line, normalised in one go: a 200-page document costs passes over one
     # string, not a dozen regex calls per sentence.
-    joined = "\n".join(_SPACES.sub(" ", sentence) for _, sentence in raw)
+    joined = "\n".join(" ".join(sentence.split()) for _, sentence in raw)  # as _SPACES.sub, ends stripped
     normalised = _normalise_lines(joined).split("\n")
     out: list[Sentence] = []
     for (page, sentence), line in zip(raw, normalised, strict=True):
@@ -218,6 +221,7 @@ class AbuseDetector:
         self.ruleset = ruleset
         self.classifier: TextClassifier = classifier if classifier is not None else ProfanityModel()
         self.suppressed: list[Suppressed] = []
+        self._gate = LiteralGate()
 
     def _suppressor(self, sentence: Sentence, category: str, start: int, end: int) -> str | None:
         for suppressor in self.ruleset.suppressors:
@@ -261,7 +265,9 @@ class AbuseDetector:
     ) -> list[AbuseMatch]:
         found: dict[int, AbuseMatch] = {}
         for pattern in self.ruleset.patterns[rule.id]:
-            for match in pattern.finditer(document):
+            if not self._gate.may_match(pattern, document):
+                continue  # a word every match needs is absent: it cannot match (see prefilter)
+            for match in self._matches(pattern, document, starts, sentences):
                 index = bisect.bisect_right(starts, match.start()) - 1
                 if index in found:
                     continue
@@ -274,6 +280,18 @@ class AbuseDetector:
                     continue
                 found[index] = AbuseMatch(rule.id, sentence.page)
         return list(found.values())
+
+    def _matches(
+        self, pattern: re.Pattern[str], document: str, starts: list[int], sentences: list[Sentence]
+    ) -> Iterator[re.Match[str]]:
+        """The pattern's matches in document order, looked for only on the sentences that hold
+        a word it needs when its matches cannot span sentences (the same matches, less text)."""
+        lines = self._gate.lines(pattern, document, starts)
+        if lines is None or len(lines) * 4 > len(sentences):
+            yield from pattern.finditer(document)
+            return
+        for index in lines:
+            yield from pattern.finditer(document, starts[index], starts[index] + len(sentences[index].norm))
 
     def _classify(self, rule: ClassifierRule, sentences: list[Sentence]) -> list[AbuseMatch]:
         target = self.ruleset.target

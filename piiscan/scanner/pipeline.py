@@ -20,6 +20,7 @@ from piiscan.rules.engine import RuleEngine
 from piiscan.scanner import extract as extract_mod
 from piiscan.scanner import language
 from piiscan.scanner.detect.engine import Detector
+from piiscan.scanner.early import CriticalWatch
 from piiscan.scanner.errors import FileTooLargeError, ScanError
 from piiscan.scanner.extract.base import ExtractContext, Warning_
 from piiscan.scanner.inputs import read_input
@@ -81,18 +82,32 @@ class Scanner:
             return ScanOutput(self._error(source, None, 0, exc, started))
         return self.scan(data, source, context)
 
-    def scan(self, data: bytes, source: str, context: ScanContext | None = None) -> ScanOutput:
-        """Scan one file; ``context`` (uploader, visibility, tenant) feeds the rules."""
+    def scan(
+        self, data: bytes, source: str, context: ScanContext | None = None, *, stop_at_critical: bool | None = None
+    ) -> ScanOutput:
+        """Scan one file; ``context`` (uploader, visibility, tenant) feeds the rules.
+
+        ``stop_at_critical`` (default: the setting) ends the scan at the first page that makes
+        the verdict critical (see :mod:`piiscan.scanner.early`)."""
         started = time.perf_counter()
+        if stop_at_critical is None:
+            stop_at_critical = self.settings.stop_at_first_critical
         sha = hashlib.sha256(data).hexdigest()
         media_type: str | None = None
         try:
             if len(data) > self.settings.max_file_bytes:
                 raise FileTooLargeError(f"The file is {len(data)} bytes, the limit {self.settings.max_file_bytes}")
             media_type = sniff(data)
-            ctx = ExtractContext(settings=self.settings, ocr=self._ocr, extract_nested=extract_mod.extract_nested)
+            watch = CriticalWatch(self.detector, self.rules, context, sha) if stop_at_critical else None
+            ocr = watch.wrap_ocr(self._ocr) if watch else self._ocr
+            ctx = ExtractContext(settings=self.settings, ocr=ocr, extract_nested=extract_mod.extract_nested)
             extraction = extract_mod.extract(data, media_type, ctx)
-            findings = self.detector.detect(extraction.segments)
+            if watch is None:
+                findings = self.detector.detect(extraction.segments)
+            else:
+                findings, stopped = watch.finish(extraction)
+                if stopped is not None:
+                    ctx.warnings.append(stopped)
         except ScanError as exc:
             return ScanOutput(self._error(source, sha, len(data), exc, started, media_type))
         except Exception as exc:  # the boundary: an unexpected parser failure is an outcome, not a crash

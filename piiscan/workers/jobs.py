@@ -73,19 +73,22 @@ def context_of(upload: Upload, keys: EvidenceKeys | None = None) -> ScanContext:
     return ScanContext(uploader=uploader, visibility=visibility, tenant=upload.tenant)  # type: ignore[arg-type]
 
 
-def context_key(context: ScanContext, secret: str) -> str:
-    """A keyed hash of everything in the context that can change a verdict (the values stay secret)."""
+def context_key(context: ScanContext, secret: str, stop_at_critical: bool = False) -> str:
+    """A keyed hash of everything in the context that can change a verdict (the values stay secret).
+
+    A scan that may stop at its first critical page has a key of its own: its report can be
+    partial, so a scan that must read every page never reuses it."""
     uploader = context.uploader
-    canonical = json.dumps(
-        {
-            "name": " ".join((uploader.name or "").casefold().split()),
-            "emails": sorted(e.strip().casefold() for e in uploader.emails),
-            "phones": sorted("".join(ch for ch in p if ch.isdigit()) for p in uploader.phones),
-            "visibility": context.visibility,
-            "tenant": context.tenant,
-        },
-        sort_keys=True,
-    )
+    fields: dict[str, object] = {
+        "name": " ".join((uploader.name or "").casefold().split()),
+        "emails": sorted(e.strip().casefold() for e in uploader.emails),
+        "phones": sorted("".join(ch for ch in p if ch.isdigit()) for p in uploader.phones),
+        "visibility": context.visibility,
+        "tenant": context.tenant,
+    }
+    if stop_at_critical:
+        fields["stop_at_critical"] = True  # absent otherwise: earlier keys stay valid
+    canonical = json.dumps(fields, sort_keys=True)
     return hmac.new(secret.encode(), b"piiscan-context:" + canonical.encode(), hashlib.sha256).hexdigest()
 
 
@@ -151,7 +154,7 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
 
     source = f"s3://{job.bucket}/{job.key}"
     scanner = services.scanner()
-    key = context_key(job.context, secret)
+    key = context_key(job.context, secret, settings.stop_at_first_critical)
     report = None
     with services.store.download(
         job.bucket, job.key, version_id=job.version_id, etag=job.etag, max_bytes=settings.max_file_bytes

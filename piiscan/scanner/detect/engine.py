@@ -243,6 +243,7 @@ def _make_analyzer(model_name: str) -> Any:
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NerModelConfiguration
 
+    from piiscan.scanner.detect.context import InPlaceContextEnhancer
     from piiscan.scanner.detect.nlp import SelectiveSpacyNlpEngine
     from piiscan.scanner.detect.recognizers import custom_recognizers
     from piiscan.scanner.detect.recognizers.phone import WindowedPhoneRecognizer
@@ -268,4 +269,9 @@ def _make_analyzer(model_name: str) -> Any:
     for recognizer in [*custom_recognizers("en"), *_national_recognizers()]:
         registry.add_recognizer(recognizer)
     log.info("analyzer loaded", extra={"model": model_name})
-    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=nlp_engine,
+        supported_languages=["en"],
+        context_aware_enhancer=InPlaceContextEnhancer(),
+    )

@@ -51,6 +51,10 @@ NEEDS_CONTEXT: dict[str, tuple[str, ...]] = {
     "US_ITIN": ("itin", "taxpayer", "tax"),
     "MEDICAL_LICENSE": ("dea", "license", "licence", "medical"),
 }
+_CONTEXT_WORDS = {
+    entity: re.compile(r"\b(?:" + "|".join(re.escape(word) for word in words) + ")")
+    for entity, words in NEEDS_CONTEXT.items()
+}
 _CONTEXT_WINDOW = 80
 _RELATIVE_DATES = frozenset({"today", "yesterday", "tomorrow", "tonight", "now", "this morning", "this evening"})
 _CONTAINERS = frozenset({"MRZ", "EMAIL_ADDRESS", "STREET_ADDRESS", "IBAN_CODE", "CREDIT_CARD"})
@@ -164,8 +168,8 @@ def plausible_entities(entities: list[str], text: str) -> list[str]:
     lowered = text.lower()
     kept = []
     for entity in entities:
-        words = NEEDS_CONTEXT.get(entity)
-        if words and not any(re.search(rf"\b{re.escape(word)}", lowered) for word in words):
+        words = _CONTEXT_WORDS.get(entity)
+        if words is not None and not words.search(lowered):
             continue
         necessary = _NECESSARY.get(entity)
         if necessary is not None and not necessary.search(text):

@@ -29,8 +29,10 @@ _WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile('[.!?"\u201c\u2018(\u2022*\\-]$')
 _HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Hr|Fr|Sra|Mme|Mlle|M)\.$")
 _SHORT_LINE_WORDS = 4
-_NER_PIPES = ("tok2vec", "ner")
-_UNUSED_PIPES = ["parser", "tagger", "attribute_ruler", "lemmatizer", "senter"]
+_NER_PIPES = ("ner",)
+# The shared "tok2vec" only feeds the tagger's and parser's listeners: the small model's NER
+# embeds with its own, so running it cost 3 ms a page for identical entities.
+_UNUSED_PIPES = ["tok2vec", "parser", "tagger", "attribute_ruler", "lemmatizer", "senter"]
 
 
 def ner_spans(text: str) -> list[tuple[int, int]]:
@@ -128,6 +130,64 @@ class NumpyGemmOps(NumpyOps):  # type: ignore[misc]
         return out
 
 
+_KEYWORD_MEMO_LIMIT = 200_000
+
+
+class LazyKeywordArtifacts(NlpArtifacts):
+    """Presidio's artifacts with ``keywords`` made when first read, from memoised word checks.
+
+    Presidio builds the keywords (lemmas that are no stop word or punctuation) for every text,
+    through two vocabulary look-ups per word; only the context enhancer reads them, and only
+    around a match. Same list, computed at most once and without repeating the look-ups.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._keywords: list[str] | None = None
+        super().__init__(**kwargs)
+        self._language: str = kwargs["language"]
+        self._keywords = None  # what the constructor set was the placeholder below
+
+    @staticmethod
+    def set_keywords(nlp_engine: Any, lemmas: list[str], language: str) -> list[str]:
+        return []  # placeholder: the real list is made on the first read of ``keywords``
+
+    @property
+    def keywords(self) -> list[str]:
+        if self._keywords is None:
+            self._keywords = _keywords(self.nlp_engine, self.lemmas, self._language)
+        return self._keywords
+
+    @keywords.setter
+    def keywords(self, value: list[str] | None) -> None:
+        self._keywords = value
+
+
+_keyword_memo: dict[str, dict[str, tuple[str, ...]]] = {}
+
+
+def _keywords(nlp_engine: Any, lemmas: list[str], language: str) -> list[str]:
+    """What ``NlpArtifacts.set_keywords`` returns, with each word's parts memoised
+    (none for a stop word or punctuation, else the lower-cased word split at colons)."""
+    if not nlp_engine:
+        return []
+    memo = _keyword_memo.setdefault(language, {})
+    if len(memo) > _KEYWORD_MEMO_LIMIT:
+        memo.clear()
+    out: list[str] = []
+    for lemma in lemmas:
+        parts = memo.get(lemma)
+        if parts is None:
+            keep = (
+                not nlp_engine.is_stopword(lemma, language)
+                and not nlp_engine.is_punct(lemma, language)
+                and lemma not in ("-PRON-", "be")
+            )
+            parts = tuple(lemma.lower().split(":")) if keep else ()
+            memo[lemma] = parts
+        out.extend(parts)
+    return out
+
+
 class SelectiveSpacyNlpEngine(SpacyNlpEngine):
     """Presidio's spaCy engine, with NER restricted to candidate lines (see the module doc)."""
 
@@ -170,7 +230,7 @@ class SelectiveSpacyNlpEngine(SpacyNlpEngine):
             doc.ents = filter_spans(ents)
             entities, scores = self._get_updated_entities(list(doc.ents), self._get_scores_for_entities(doc))
             out.append(
-                NlpArtifacts(
+                LazyKeywordArtifacts(
                     entities=entities,
                     tokens=doc,
                     tokens_indices=starts,

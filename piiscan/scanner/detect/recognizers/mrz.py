@@ -140,6 +140,8 @@ def _split_names(names: str) -> tuple[str, str]:
 def _compact_regions(text: str) -> list[_Compact]:
     regions: list[_Compact] = []
     for match in _REGION_RE.finditer(text):
+        if match.end() - match.start() + 3 * (match.group().count("\n") + 1) < _MIN_REGION:
+            continue  # too short even if every line's filler run were repaired (+3): most capitals and digits
         lines: list[tuple[list[str], list[int], set[int]]] = [([], [], set())]
         after_space = True
         for index, char in enumerate(match.group(), start=match.start()):
