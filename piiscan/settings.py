@@ -182,6 +182,9 @@ class Settings(BaseSettings):
     """Service logs as JSON lines (time, level, logger, message, extra fields), redacted like all logs."""
     stats_min_count: int = Field(5, ge=1)
     """Statistics cells counting fewer records than this are suppressed (shown as null)."""
+    metrics_token: SecretStr | None = None
+    """When set, ``/metrics`` wants ``Authorization: Bearer <token>`` (a scraper's own, not an admin's);
+    unset, it is open: aggregates only, for a scraper on the private network."""
 
     @model_validator(mode="after")
     def _check_evidence_keys(self) -> Settings:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 
 from piiscan.api.deps import ServicesDep
-from piiscan.api.errors import BodySizeLimit, install_handlers
+from piiscan.api.errors import ApiError, BodySizeLimit, install_handlers
 from piiscan.api.ratelimit import TokenBucket
 from piiscan.api.routers import admin, hook, moderation, pages, privacy, reports, scans
 from piiscan.privacy import logs
@@ -103,8 +104,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return JSONResponse({"status": "ok"})
 
     @app.get("/metrics", tags=["health"], summary="Prometheus counters (aggregates only: no ids, keys or values)")
-    def metrics(services: ServicesDep) -> PlainTextResponse:
+    def metrics(services: ServicesDep, request: Request) -> PlainTextResponse:
         from piiscan.store.stats import metrics as render
+
+        expected = services.settings.metrics_token
+        if expected is not None:
+            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+                raise ApiError(401, "unauthorized", "/metrics wants the metrics token", {"WWW-Authenticate": "Bearer"})
 
         with services.db.session() as session:
             body = render(session)

@@ -157,6 +157,22 @@ def test_metrics_are_aggregates_only(api: TestClient, db: Database, service_sett
     assert not re.search(r"[0-9a-f]{32}", body) and "acme" not in body and "Nora" not in body
 
 
+def test_metrics_want_the_scraper_token_when_one_is_set(
+    api: TestClient, role_headers: dict[str, dict[str, str]]
+) -> None:
+    settings = api.app.state.services.settings  # type: ignore[attr-defined]
+    token = "scraper-" + "k" * 24
+    api.app.state.services.settings = settings.model_copy(update={"metrics_token": SecretStr(token)})  # type: ignore[attr-defined]
+    try:
+        assert api.get("/metrics").status_code == 401
+        assert api.get("/metrics", headers=role_headers["admin"]).status_code == 401  # the scraper's token only
+        assert api.get("/metrics", headers={"Authorization": "Bearer " + token[:-1] + "x"}).status_code == 401
+        answer = api.get("/metrics", headers={"Authorization": "Bearer " + token})
+        assert answer.status_code == 200 and "piiscan_scans" in answer.text
+    finally:
+        api.app.state.services.settings = settings  # type: ignore[attr-defined]
+
+
 # -- key rotation through the worker's code ----------------------------------------------------------
 
 
