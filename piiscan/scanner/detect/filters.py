@@ -104,7 +104,44 @@ def trim_person(finding: Finding, text: str) -> Finding:
     return replace(finding, start=start, end=end, text=text[start:end])
 
 
-def suppress(findings: list[Finding], text: str = "") -> list[Finding]:
+_NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP"})
+_FUNCTION_WORDS = frozenset(
+    " ".join(
+        (
+            "the a an and or of for to in on at by with from this that these your our their his her its my",
+            "sie ihr ihre ihren ihrem ihrer ihres wir uns unser unsere sich wenn dem des das die ein eine einen",
+            "einem einer und oder nicht auch bitte ich mich mir",
+            "vous votre vos nous notre nos les des une est pour avec dans sur",
+            "usted ustedes su sus nuestro nuestra los las una por para con",
+        )
+    ).split()
+)
+"""Pronouns, articles and conjunctions: a span holding one is a phrase, never a name (the
+English model tags German imperatives such as "Besuchen Sie" as persons)."""
+_DE_NOUN = re.compile(r"(?:ung|ungen|heit|keit|schaft|ierung|f(?:ä|ae)lle|gebiets?|erkl(?:ä|ae)rung)$", re.IGNORECASE)
+_DE_NOUN_MIN_LETTERS = 8
+
+
+def foreign_ner_noise(finding: Finding, language: str | None) -> bool:
+    """Whether a finding of the English NER in a non-English segment is noise.
+
+    German capitalises every noun and the English model calls them places and persons;
+    names in such text are kept when they look like names, places are left to the street
+    address recognizer (a town named alone in German text is lost, a cost we accept).
+    """
+    if finding.recognizer != "SpacyRecognizer" or finding.entity_type not in _NER_TYPES:
+        return False
+    words = [w.strip(".,;:'\u2019").lower() for w in finding.text.split()]
+    if any(w in _FUNCTION_WORDS for w in words):
+        return True
+    if language in (None, "en"):
+        return False
+    if finding.entity_type != "PERSON":
+        return True
+    return language == "de" and any(len(w) >= _DE_NOUN_MIN_LETTERS and _DE_NOUN.search(w) for w in words)
+
+
+def suppress(findings: list[Finding], text: str = "", language: str | None = None) -> list[Finding]:
     """Drop implausible persons and pieces of a larger finding, within one segment."""
     containers = [f for f in findings if f.entity_type in _CONTAINERS]
     kept = []
@@ -120,6 +157,8 @@ def suppress(findings: list[Finding], text: str = "") -> list[Finding]:
         ):
             continue  # the same thing read twice, once in part ("michael84@…" inside "bailey. michael84@…")
         f = found
+        if foreign_ner_noise(f, language):
+            continue
         if f.entity_type == "PERSON" and f.recognizer != "LabelledNameRecognizer":
             f = trim_person(f, text)
             if not plausible_person(f, text):

@@ -56,8 +56,8 @@ def _needs_ner(line: str) -> bool:
         return False
     letters = [ch for ch in line if ch.isalpha()]
     if all(ch.isupper() for ch in letters):
-        return False  # headings, ID fields, MRZ: the small model finds no person in capitals (names
-        # printed under a label are LabelledNameRecognizer's)
+        return _caps_name_line(line)  # long headings and MRZs: no person there (names printed
+        # under a label are LabelledNameRecognizer's); short lines are read truecased
     if len(_WORD.findall(line)) <= _SHORT_LINE_WORDS:
         return True
     for match in found:
@@ -66,6 +66,31 @@ def _needs_ner(line: str) -> bool:
         if before and not starts_sentence and any(ch.isalpha() for ch in before):
             return True
     return False
+
+
+_CAPS_WORD = re.compile(r"[A-Z\u00c0-\u00d6\u00d8-\u00de][A-Z\u00c0-\u00d6\u00d8-\u00de'\u2019\-]+\.?|[A-Z]\.")
+_CAPS_LINE_MAX_WORDS = 4
+
+
+def _caps_name_line(line: str) -> bool:
+    """A short line of capitals only, two to four words: the way ID cards, forms and payslips
+    print a holder's name ("CHRIS SMITH"). The small English model finds nobody in capitals,
+    so such lines are handed to it truecased (see :func:`ner_piece`)."""
+    words = line.split()
+    return 2 <= len(words) <= _CAPS_LINE_MAX_WORDS and all(_CAPS_WORD.fullmatch(w.strip(",")) for w in words)
+
+
+def ner_piece(text: str) -> str:
+    """``text`` as the NER reads it: short all-capital lines title-cased, every offset kept."""
+    if not any(ch.isupper() for ch in text):
+        return text
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line and _caps_name_line(line):
+            titled = line.title()
+            if len(titled) == len(line):
+                lines[index] = titled
+    return "\n".join(lines)
 
 
 _TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
@@ -152,12 +177,12 @@ class SelectiveSpacyNlpEngine(SpacyNlpEngine):
         found: list[list[Any]] = [[] for _ in texts]
         if jobs:
             disabled = [name for name in nlp.pipe_names if name not in _NER_PIPES]
-            pieces = (texts[i][start:end] for i, start, end in jobs)
+            pieces = (ner_piece(texts[i][start:end]) for i, start, end in jobs)
             for (i, start, _), piece in zip(jobs, nlp.pipe(pieces, disable=disabled, batch_size=64), strict=True):
                 for ent in piece.ents:
                     # OCR lines are fields: an entity never runs from one line into the next.
                     offset = start + ent.start_char
-                    for part in ent.text.split("\n"):
+                    for part in texts[i][offset : start + ent.end_char].split("\n"):
                         if part.strip():
                             span = docs[i].char_span(
                                 offset, offset + len(part), label=ent.label_, alignment_mode="contract"
