@@ -46,7 +46,7 @@ _MORE_SPECIFIC_THAN_PHONE = frozenset({"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US
 NEEDS_CONTEXT: dict[str, tuple[str, ...]] = {
     "UK_NHS": ("nhs", "health", "patient"),
     "US_BANK_NUMBER": ("account", "bank", "acct", "routing", "checking", "savings"),
-    "US_DRIVER_LICENSE": ("driver", "license", "licence", "dl", "permit"),
+    "US_DRIVER_LICENSE": ("driver", "license", "licence", "dl", "permit", "lic", "4d"),
     "US_PASSPORT": ("passport",),
     "US_ITIN": ("itin", "taxpayer", "tax"),
     "MEDICAL_LICENSE": ("dea", "license", "licence", "medical"),
@@ -104,6 +104,8 @@ def trim_person(finding: Finding, text: str) -> Finding:
     return replace(finding, start=start, end=end, text=text[start:end])
 
 
+_LABELLED_PERSON_RECOGNIZERS = frozenset({"LabelledNameRecognizer", "CardNameRecognizer"})
+"""Their field label is the evidence: a single word is a name there."""
 _NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP"})
 _FUNCTION_WORDS = frozenset(
     " ".join(
@@ -159,7 +161,7 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
         f = found
         if foreign_ner_noise(f, language):
             continue
-        if f.entity_type == "PERSON" and f.recognizer != "LabelledNameRecognizer":
+        if f.entity_type == "PERSON" and f.recognizer not in _LABELLED_PERSON_RECOGNIZERS:
             f = trim_person(f, text)
             if not plausible_person(f, text):
                 continue
@@ -181,7 +183,28 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
         ):
             continue
         kept.append(f)
-    return kept
+    return join_places(kept, text)
+
+
+_PLACE_JOINER = re.compile(r",[ \t]*")
+
+
+def join_places(findings: list[Finding], text: str) -> list[Finding]:
+    """One LOCATION for "Detroit, Michigan": the NER tags town and state apart, and either
+    alone names a region of millions where together they name where someone lives."""
+    out: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (f.start, f.end)):
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and f.entity_type == last.entity_type == "LOCATION"
+            and last.end <= f.start
+            and _PLACE_JOINER.fullmatch(text, last.end, f.start)
+        ):
+            out[-1] = replace(last, end=f.end, text=text[last.start : f.end], score=max(last.score, f.score))
+            continue
+        out.append(f)
+    return out
 
 
 # What a text must contain for a recognizer to have anything to find: cheap scans that let the
