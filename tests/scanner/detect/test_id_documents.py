@@ -1,0 +1,128 @@
+"""Identity-document fields and the peer-corpus gaps: licence fields, capital names, places,
+and English-NER noise in other languages. Inputs are written here, not copied from the corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from piiscan.scanner.detect.filters import foreign_ner_noise, join_places
+from piiscan.scanner.detect.nlp import ner_piece, ner_spans
+from piiscan.scanner.detect.recognizers import CardNameRecognizer, LicenceNumberRecognizer
+from piiscan.scanner.detect.recognizers.id_fields import looks_like_card
+from piiscan.scanner.masking import mask
+from piiscan.scanner.model import Finding, TextSegment
+from piiscan.scanner.pipeline import Scanner
+
+LICENCE = (
+    "OREGON DRIVER LICENSE\n\n4a ISS 4d DLN\n\n02/11/2021 K7730219XQ\n\n4b EXP 3 DOB\n\n"
+    "02/11/2029 07/04/1990\n\n9 CLASS C 12 RESTR NONE\n\n1 HALVORSEN\n2 PETRA J.\n"
+    "8 2207 ALDER STREET\nSALEM, OR, 97301\n15 SEX F 18 EYES GRN"
+)
+
+
+def _found(scanner: Scanner, text: str, language: str | None = "en") -> list[tuple[str, str]]:
+    segment = TextSegment(text=text, page=1, source="ocr", words=[], language=language)
+    return [(f.entity_type, f.text) for f in scanner.detector.detect([segment])]
+
+
+def _finding(entity: str, text: str, value: str, recognizer: str = "SpacyRecognizer") -> Finding:
+    start = text.index(value)
+    return Finding(
+        entity, 0.85, 1, "ocr", value, mask(entity, value), start, start + len(value), recognizer=recognizer
+    )
+
+
+def test_licence_fields_found_in_a_rendered_aamva_layout(scanner: Scanner) -> None:
+    found = _found(scanner, LICENCE)
+    assert ("US_DRIVER_LICENSE", "K7730219XQ") in found
+    assert ("PERSON", "HALVORSEN") in found
+    assert ("PERSON", "PETRA J.") in found
+    assert ("STREET_ADDRESS", "2207 ALDER STREET\nSALEM, OR, 97301") in found
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("CLASS: A RESTR: NONE\nLIC#: 0345681 SEX: M", "0345681"),
+        ("WASHINGTON DRIVER LICENSE\n4dLIC#WDLQRST812PK  CLASS B", "WDLQRST812PK"),
+        ("Driver's licence no. D1234-56789-01", "D1234-56789-01"),
+        ("DL # 99812345 exp 2031", "99812345"),
+    ],
+)
+def test_licence_number_after_its_label(text: str, value: str) -> None:
+    results = LicenceNumberRecognizer().analyze(text, ["US_DRIVER_LICENSE"])
+    assert [text[r.start : r.end] for r in results] == [value]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Licence number: see the back of the card",  # no digits
+        "LIC#: 03/23/2019",  # a date
+        "License agreement 4.2 applies to version 12",
+    ],
+)
+def test_licence_label_without_a_number(text: str) -> None:
+    assert LicenceNumberRecognizer().analyze(text, ["US_DRIVER_LICENSE"]) == []
+
+
+def test_numbered_name_lines_only_on_a_card() -> None:
+    outline = "Contents\n1 INTRODUCTION\n2 METHODS AND RESULTS\n3 DISCUSSION"
+    assert not looks_like_card(outline)
+    assert CardNameRecognizer().analyze(outline, ["PERSON"]) == []
+    noisy = "DOB 01/02/1980 EXP 01/02/2030 CLASS D\n,OKONKWO\n2 ADAEZE"  # OCR read the 1 as a comma
+    results = CardNameRecognizer().analyze(noisy, ["PERSON"])
+    assert [noisy[r.start : r.end] for r in results] == ["OKONKWO", "ADAEZE"]
+
+
+def test_short_capital_lines_are_truecased_for_the_ner() -> None:
+    text = "SOCIAL SECURITY\nTHIS NUMBER HAS BEEN ESTABLISHED FOR\nMARGARET WHITFIELD\nsignature"
+    piece = ner_piece(text)
+    assert len(piece) == len(text)
+    assert "Margaret Whitfield" in piece and "THIS NUMBER HAS BEEN ESTABLISHED FOR" in piece
+    assert ner_spans("MARGARET WHITFIELD") == [(0, 18)]
+    assert ner_spans("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<") == []
+
+
+def test_capital_name_found(scanner: Scanner) -> None:
+    found = _found(scanner, "EMPLOYEE\n\nMARGARET WHITFIELD\n\n401 MAIN STREET\nANYTOWN, USA 12345")
+    assert ("PERSON", "MARGARET WHITFIELD") in found
+    assert ("STREET_ADDRESS", "401 MAIN STREET\nANYTOWN, USA 12345") in found
+
+
+def test_town_and_state_are_one_place() -> None:
+    text = "They married in Detroit, Michigan and moved."
+    joined = join_places(
+        [_finding("LOCATION", text, "Michigan"), _finding("LOCATION", text, "Detroit")], text
+    )
+    assert [f.text for f in joined] == ["Detroit, Michigan"]
+    apart = "Detroit and Michigan"
+    kept = join_places([_finding("LOCATION", apart, "Detroit"), _finding("LOCATION", apart, "Michigan")], apart)
+    assert [f.text for f in kept] == ["Detroit", "Michigan"]
+
+
+@pytest.mark.parametrize(
+    ("entity", "text", "value", "language", "noise"),
+    [
+        ("PERSON", "Besuchen Sie uns", "Besuchen Sie", "de", True),
+        ("PERSON", "Ihr Unternehmen", "Ihr Unternehmen", "de", True),
+        ("PERSON", "die Zahlungserleichterung gilt", "Zahlungserleichterung", "de", True),
+        ("LOCATION", "Katastrophengebiets", "Katastrophengebiets", "de", True),
+        ("PERSON", "Sehr geehrte Frau Juliane Köhler", "Juliane Köhler", "de", False),
+        ("PERSON", "Visit your Office", "your Office", "en", True),
+        ("LOCATION", "born in Lansing", "Lansing", "en", False),
+    ],
+)
+def test_english_ner_noise(entity: str, text: str, value: str, language: str, noise: bool) -> None:
+    assert foreign_ner_noise(_finding(entity, text, value), language) is noise
+
+
+def test_german_page_keeps_the_name_and_drops_the_nouns(scanner: Scanner) -> None:
+    text = (
+        "Sehr geehrte Frau Juliane Köhler,\nbesuchen Sie uns für die Einreichung Ihrer Unterlagen.\n"
+        "Wenn Ihre Familie betroffen ist, rufen Sie uns an.\nMit freundlichen Grüßen"
+    )
+    found = _found(scanner, text, "de")
+    assert ("PERSON", "Juliane Köhler") in found
+    assert [f for f in found if f[0] in ("LOCATION", "NRP")] == []
+    assert [f for f in found if f[0] == "PERSON"] == [("PERSON", "Juliane Köhler")]
