@@ -27,9 +27,7 @@ def _found(scanner: Scanner, text: str, language: str | None = "en") -> list[tup
 
 def _finding(entity: str, text: str, value: str, recognizer: str = "SpacyRecognizer") -> Finding:
     start = text.index(value)
-    return Finding(
-        entity, 0.85, 1, "ocr", value, mask(entity, value), start, start + len(value), recognizer=recognizer
-    )
+    return Finding(entity, 0.85, 1, "ocr", value, mask(entity, value), start, start + len(value), recognizer=recognizer)
 
 
 def test_licence_fields_found_in_a_rendered_aamva_layout(scanner: Scanner) -> None:
@@ -92,9 +90,7 @@ def test_capital_name_found(scanner: Scanner) -> None:
 
 def test_town_and_state_are_one_place() -> None:
     text = "They married in Detroit, Michigan and moved."
-    joined = join_places(
-        [_finding("LOCATION", text, "Michigan"), _finding("LOCATION", text, "Detroit")], text
-    )
+    joined = join_places([_finding("LOCATION", text, "Michigan"), _finding("LOCATION", text, "Detroit")], text)
     assert [f.text for f in joined] == ["Detroit, Michigan"]
     apart = "Detroit and Michigan"
     kept = join_places([_finding("LOCATION", apart, "Detroit"), _finding("LOCATION", apart, "Michigan")], apart)

@@ -14,9 +14,9 @@ from piiscan.scanner.detect.recognizers.street_address import StreetAddressRecog
 
 __all__ = [
     "CardNameRecognizer",
-    "LicenceNumberRecognizer",
     "GpsCoordinatesRecognizer",
     "LabelledNameRecognizer",
+    "LicenceNumberRecognizer",
     "MrzData",
     "MrzRecognizer",
     "SplitEmailRecognizer",

@@ -47,15 +47,15 @@ def looks_like_card(text: str) -> bool:
     return len({m.group().upper() for m in _CARD_WORDS.finditer(text)}) >= _MIN_CARD_WORDS
 
 
-def _result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float) -> RecognizerResult:
+def _result(name: str, identifier: str, entity: str, start: int, end: int, score: float) -> RecognizerResult:
     return RecognizerResult(
         entity_type=entity,
         start=start,
         end=end,
         score=score,
         recognition_metadata={
-            RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
-            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+            RecognizerResult.RECOGNIZER_NAME_KEY: name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: identifier,
         },
     )
 
@@ -67,7 +67,9 @@ class CardNameRecognizer(EntityRecognizer):
     SCORE = 0.7
 
     def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(supported_entities=["PERSON"], supported_language=supported_language, name="CardNameRecognizer")
+        super().__init__(
+            supported_entities=["PERSON"], supported_language=supported_language, name="CardNameRecognizer"
+        )
 
     def load(self) -> None:
         """Nothing to load: the patterns are compiled at import."""
@@ -80,7 +82,7 @@ class CardNameRecognizer(EntityRecognizer):
         results = []
         for match in _NAME_FIELDS.finditer(text):
             for group in ("family", "given"):
-                results.append(_result(self, "PERSON", match.start(group), match.end(group), self.SCORE))
+                results.append(_result(self.name, self.id, "PERSON", match.start(group), match.end(group), self.SCORE))
         return results
 
 
@@ -110,5 +112,7 @@ class LicenceNumberRecognizer(EntityRecognizer):
             value = match.group("value")
             if sum(ch.isdigit() for ch in value) < _MIN_DIGITS or _DATE.fullmatch(value):
                 continue
-            results.append(_result(self, "US_DRIVER_LICENSE", match.start("value"), match.end("value"), self.SCORE))
+            results.append(
+                _result(self.name, self.id, "US_DRIVER_LICENSE", match.start("value"), match.end("value"), self.SCORE)
+            )
         return results
