@@ -29,9 +29,17 @@ _NON_NAME_WORDS = frozenset(
             "objet madame monsieur cordialement salutations adresse téléphone telephone rue",
             "asunto estimado estimada señor senor señora senora atentamente saludos dirección direccion calle",
             "cambio auth code",
+            # form and payslip vocabulary, and words that make a phrase an organisation
+            "last first middle initial zip postal state city county country suffix prefix title",
+            "pay grade hourly salary wage gross net earnings deductions hrs hours vac vacation overtime",
+            "relationship spouse employer employee applicant lender borrower landlord tenant recorded",
+            "male female valid til until max min coinsurance copay member group plan amet sit dolor",
+            "inn hotel corp corporation inc llc ltd gmbh company bank insurance",
         )
     ).split()
 )
+_COUNTRY_ONLY = frozenset({"us", "usa", "u.s.", "u.s.a.", "united states", "the united states", "america"})
+"""The country a form is printed for: named alone it locates nobody."""
 _HONORIFIC_OR_LABEL = re.compile(
     r"(?:\b(?:mr|mrs|ms|miss|dr|prof|sir|herr|frau|hr|fr|m|mme|mlle|sr|sra|srta|don|doña)\.?"
     r"|\b(?:name|surname|given names?|first name|last name|nachname|vorname|nom|prénom|nombre|apellidos?)"
@@ -40,6 +48,8 @@ _HONORIFIC_OR_LABEL = re.compile(
 )
 _MASK_RUN = re.compile(r"(?i)\b(?:x{3,}|\*{3,})")
 _DATE_LIKE = re.compile(r"^\s*\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})\s*$|^\s*\d{4}[./-]\d{1,2}[./-]\d{1,2}\s*$")
+_MONEY = re.compile(r"(?<![\d.])\d{1,4}\.\d{2}(?![\d.])")
+"""An amount with cents ("2111.20"): payslip columns read as a phone number."""
 _MORE_SPECIFIC_THAN_PHONE = frozenset({"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID"})
 # Presidio patterns that fit any number of the right length; without one of these words near
 # them an order number becomes an NHS number (a mod-11 check passes one time in eleven).
@@ -124,17 +134,27 @@ _DE_NOUN = re.compile(r"(?:ung|ungen|heit|keit|schaft|ierung|f(?:ä|ae)lle|gebie
 _DE_NOUN_MIN_LETTERS = 8
 
 
-def foreign_ner_noise(finding: Finding, language: str | None) -> bool:
-    """Whether a finding of the English NER in a non-English segment is noise.
+_PLACE_WORDS = frozenset({"city", "county", "state", "street", "country", "rue", "calle", "straße", "strasse"})
+_NON_PLACE_WORDS = _NON_NAME_WORDS - _PLACE_WORDS
 
-    German capitalises every noun and the English model calls them places and persons;
-    names in such text are kept when they look like names, places are left to the street
-    address recognizer (a town named alone in German text is lost, a cost we accept).
+
+def ner_noise(finding: Finding, language: str | None) -> bool:
+    """Whether a person, place or group the English NER found is noise.
+
+    A phrase with a pronoun or article in it is no name; a form label ("Birth", "Employee")
+    or the country a form is printed for is no place of anyone's. German capitalises every
+    noun and the English model calls them places and persons: in text of another language
+    names are kept when they look like names, places are left to the street address
+    recognizer (a town named alone in German text is lost, a cost we accept).
     """
     if finding.recognizer != "SpacyRecognizer" or finding.entity_type not in _NER_TYPES:
         return False
     words = [w.strip(".,;:'\u2019").lower() for w in finding.text.split()]
     if any(w in _FUNCTION_WORDS for w in words):
+        return True
+    if finding.entity_type == "LOCATION" and (
+        " ".join(words) in _COUNTRY_ONLY or any(w in _NON_PLACE_WORDS for w in words)
+    ):
         return True
     if language in (None, "en"):
         return False
@@ -159,7 +179,7 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
         ):
             continue  # the same thing read twice, once in part ("michael84@…" inside "bailey. michael84@…")
         f = found
-        if foreign_ner_noise(f, language):
+        if ner_noise(f, language):
             continue
         if f.entity_type == "PERSON" and f.recognizer not in _LABELLED_PERSON_RECOGNIZERS:
             f = trim_person(f, text)
@@ -171,7 +191,9 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
         if words and not _has_context(text, f, words):
             continue
         if f.entity_type == "PHONE_NUMBER" and (
-            _DATE_LIKE.match(f.text) or any(s.start < f.end and f.start < s.end for s in specific)
+            _DATE_LIKE.match(f.text)
+            or _MONEY.search(f.text)
+            or any(s.start < f.end and f.start < s.end for s in specific)
         ):
             continue  # a date or an SSN also fits a phone number's digits; the specific reading wins
         if any(

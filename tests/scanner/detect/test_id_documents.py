@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from piiscan.scanner.detect.filters import foreign_ner_noise, join_places
+from piiscan.scanner.detect.filters import ner_noise, join_places
 from piiscan.scanner.detect.nlp import ner_piece, ner_spans
 from piiscan.scanner.detect.recognizers import CardNameRecognizer, LicenceNumberRecognizer
 from piiscan.scanner.detect.recognizers.id_fields import looks_like_card
@@ -107,10 +107,15 @@ def test_town_and_state_are_one_place() -> None:
         ("PERSON", "Sehr geehrte Frau Juliane Köhler", "Juliane Köhler", "de", False),
         ("PERSON", "Visit your Office", "your Office", "en", True),
         ("LOCATION", "born in Lansing", "Lansing", "en", False),
+        ("LOCATION", "Place of Birth", "Birth", "en", True),
+        ("LOCATION", "citizen of the United States", "the United States", "en", True),
+        ("LOCATION", "USA", "USA", "en", True),
+        ("LOCATION", "lives in Salt Lake City", "Salt Lake City", "en", False),
+        ("LOCATION", "Country of Birth: Bahamas", "Bahamas", "en", False),
     ],
 )
-def test_english_ner_noise(entity: str, text: str, value: str, language: str, noise: bool) -> None:
-    assert foreign_ner_noise(_finding(entity, text, value), language) is noise
+def test_ner_noise(entity: str, text: str, value: str, language: str, noise: bool) -> None:
+    assert ner_noise(_finding(entity, text, value), language) is noise
 
 
 def test_german_page_keeps_the_name_and_drops_the_nouns(scanner: Scanner) -> None:
@@ -122,3 +127,21 @@ def test_german_page_keeps_the_name_and_drops_the_nouns(scanner: Scanner) -> Non
     assert ("PERSON", "Juliane Köhler") in found
     assert [f for f in found if f[0] in ("LOCATION", "NRP")] == []
     assert [f for f in found if f[0] == "PERSON"] == [("PERSON", "Juliane Köhler")]
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Regular 40.00 52.78 2111.20 vacation", None),
+        ("Call 555.123.4567 today", "555.123.4567"),
+    ],
+)
+def test_amounts_are_no_phone_numbers(scanner: Scanner, text: str, phone: str | None) -> None:
+    phones = [value for entity, value in _found(scanner, text) if entity == "PHONE_NUMBER"]
+    assert phones == ([phone] if phone else [])
+
+
+def test_form_labels_are_no_names(scanner: Scanner) -> None:
+    text = "Employee Information\nFirst Name ALEJANDRO Last Name ROSALEZ\nHourly Pay Grade 12\nRelationship"
+    persons = [value for entity, value in _found(scanner, text) if entity == "PERSON"]
+    assert not [p for p in persons if any(w in p for w in ("Last", "Pay", "Grade", "Relationship"))]
