@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from piiscan.scanner.detect.filters import ner_noise, join_places
+from piiscan.scanner.detect.filters import join_places, ner_noise
 from piiscan.scanner.detect.nlp import ner_piece, ner_spans
 from piiscan.scanner.detect.recognizers import CardNameRecognizer, LicenceNumberRecognizer
 from piiscan.scanner.detect.recognizers.id_fields import looks_like_card
@@ -145,3 +145,9 @@ def test_form_labels_are_no_names(scanner: Scanner) -> None:
     text = "Employee Information\nFirst Name ALEJANDRO Last Name ROSALEZ\nHourly Pay Grade 12\nRelationship"
     persons = [value for entity, value in _found(scanner, text) if entity == "PERSON"]
     assert not [p for p in persons if any(w in p for w in ("Last", "Pay", "Grade", "Relationship"))]
+
+
+def test_a_field_label_ends_the_name_before_it(scanner: Scanner) -> None:
+    text = "First Name: CARLOS Last Name: SALAZAR\nDate of birth: 01/02/1980"
+    persons = [value for entity, value in _found(scanner, text) if entity == "PERSON"]
+    assert persons == ["CARLOS", "SALAZAR"]
