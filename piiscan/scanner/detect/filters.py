@@ -175,6 +175,7 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
             and g.start <= found.start
             and found.end <= g.end
             and (g.end - g.start) > (found.end - found.start)
+            and not _more_precise(found, g)
             for g in findings
         ):
             continue  # the same thing read twice, once in part ("michael84@…" inside "bailey. michael84@…")
@@ -211,17 +212,32 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
 _PLACE_JOINER = re.compile(r",[ \t]*")
 
 
+_PRECISE_PLACES = frozenset({"UsPlaceRecognizer"})
+
+
+def _more_precise(inner: Finding, outer: Finding) -> bool:
+    """A "Town, State" inside a NER place: the NER ran two columns together, the pattern did not."""
+    return inner.recognizer in _PRECISE_PLACES and outer.recognizer == "SpacyRecognizer"
+
+
 def join_places(findings: list[Finding], text: str) -> list[Finding]:
     """One LOCATION for "Detroit, Michigan": the NER tags town and state apart, and either
-    alone names a region of millions where together they name where someone lives."""
+    alone names a region of millions where together they name where someone lives. The same
+    for a group ("American Indian"). A NER place holding a "Town, State" match gives way to it."""
+    precise = [f for f in findings if f.recognizer in _PRECISE_PLACES]
     out: list[Finding] = []
     for f in sorted(findings, key=lambda f: (f.start, f.end)):
+        if any(_more_precise(p, f) and f.start < p.end and p.start < f.end for p in precise):
+            continue
         last = out[-1] if out else None
         if (
             last is not None
-            and f.entity_type == last.entity_type == "LOCATION"
+            and f.entity_type == last.entity_type
             and last.end <= f.start
-            and _PLACE_JOINER.fullmatch(text, last.end, f.start)
+            and (
+                (f.entity_type == "LOCATION" and _PLACE_JOINER.fullmatch(text, last.end, f.start))
+                or (f.entity_type == "NRP" and text[last.end : f.start] == " ")
+            )
         ):
             out[-1] = replace(last, end=f.end, text=text[last.start : f.end], score=max(last.score, f.score))
             continue

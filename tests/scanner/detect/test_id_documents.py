@@ -7,7 +7,7 @@ import pytest
 
 from piiscan.scanner.detect.filters import join_places, ner_noise
 from piiscan.scanner.detect.nlp import ner_piece, ner_spans
-from piiscan.scanner.detect.recognizers import CardNameRecognizer, LicenceNumberRecognizer
+from piiscan.scanner.detect.recognizers import CardNameRecognizer, LicenceNumberRecognizer, UsPlaceRecognizer
 from piiscan.scanner.detect.recognizers.id_fields import looks_like_card
 from piiscan.scanner.masking import mask
 from piiscan.scanner.model import Finding, TextSegment
@@ -151,3 +151,25 @@ def test_a_field_label_ends_the_name_before_it(scanner: Scanner) -> None:
     text = "First Name: CARLOS Last Name: SALAZAR\nDate of birth: 01/02/1980"
     persons = [value for entity, value in _found(scanner, text) if entity == "PERSON"]
     assert persons == ["CARLOS", "SALAZAR"]
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("Detroit, Michigan   Lansing, Michigan", ["Detroit, Michigan", "Lansing, Michigan"]),
+        ("born in Salt Lake City, Utah in 1980", ["Salt Lake City, Utah"]),
+        ("Place of residence: Wyoming, Michigan.", ["Wyoming, Michigan"]),
+        ("The Hague, Netherlands", []),
+        ("In Texas, things are big", []),
+    ],
+)
+def test_town_and_state_in_full(text: str, places: list[str]) -> None:
+    results = UsPlaceRecognizer().analyze(text, ["LOCATION"])
+    assert [text[r.start : r.end] for r in results] == places
+
+
+def test_two_columns_of_places_are_two_places(scanner: Scanner) -> None:
+    text = "RESIDENCE\nDetroit, Michigan Wyoming, Michigan\n30 American Indian"
+    found = _found(scanner, text)
+    assert [v for e, v in found if e == "LOCATION"] == ["Detroit, Michigan", "Wyoming, Michigan"]
+    assert ("NRP", "American Indian") in found

@@ -18,6 +18,7 @@ from piiscan.scanner.detect.recognizers import (
     MrzRecognizer,
     SplitEmailRecognizer,
     StreetAddressRecognizer,
+    UsPlaceRecognizer,
     custom_recognizers,
     parse_mrz,
 )
@@ -499,11 +500,23 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
 @pytest.mark.parametrize(
     ("language", "entities"),
     [
-        ("en", {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE"}),
-        ("de", {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE"}),
-        ("fr", {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE"}),
-        ("es", {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE"}),
-        ("it", {"MRZ", "GPS_COORDINATES", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE"}),
+        (
+            "en",
+            {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE", "LOCATION"},
+        ),
+        (
+            "de",
+            {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE", "LOCATION"},
+        ),
+        (
+            "fr",
+            {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE", "LOCATION"},
+        ),
+        (
+            "es",
+            {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE", "LOCATION"},
+        ),
+        ("it", {"MRZ", "GPS_COORDINATES", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE", "LOCATION"}),
     ],
 )
 def test_custom_recognizers(language: str, entities: set[str]) -> None:
@@ -517,7 +530,12 @@ def test_recognizers_ignore_unrequested_entities() -> None:
     text = "\n".join(SPECIMEN_TD3) + "\n742 Evergreen Terrace, Springfield, IL 62704\n48.858370, 2.294481"
     for recognizer in custom_recognizers("en"):
         if isinstance(
-            recognizer, LabelledNameRecognizer | SplitEmailRecognizer | CardNameRecognizer | LicenceNumberRecognizer
+            recognizer,
+            LabelledNameRecognizer
+            | SplitEmailRecognizer
+            | CardNameRecognizer
+            | LicenceNumberRecognizer
+            | UsPlaceRecognizer,
         ):
             continue  # tested in their own modules
         assert isinstance(recognizer, MrzRecognizer | GpsCoordinatesRecognizer | StreetAddressRecognizer)

@@ -11,6 +11,7 @@ from piiscan.scanner.detect.recognizers.labelled_name import LabelledNameRecogni
 from piiscan.scanner.detect.recognizers.mrz import MrzData, MrzRecognizer, parse_mrz
 from piiscan.scanner.detect.recognizers.split_email import SplitEmailRecognizer
 from piiscan.scanner.detect.recognizers.street_address import StreetAddressRecognizer
+from piiscan.scanner.detect.recognizers.us_place import UsPlaceRecognizer
 
 __all__ = [
     "CardNameRecognizer",
@@ -21,6 +22,7 @@ __all__ = [
     "MrzRecognizer",
     "SplitEmailRecognizer",
     "StreetAddressRecognizer",
+    "UsPlaceRecognizer",
     "custom_recognizers",
     "parse_mrz",
 ]
@@ -39,6 +41,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         SplitEmailRecognizer(supported_language=language),
         CardNameRecognizer(supported_language=language),
         LicenceNumberRecognizer(supported_language=language),
+        UsPlaceRecognizer(supported_language=language),
     ]
     if language in StreetAddressRecognizer.SUPPORTED_LANGUAGES:
         recognizers.append(StreetAddressRecognizer(supported_language=language))
