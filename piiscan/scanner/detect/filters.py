@@ -34,7 +34,7 @@ _NON_NAME_WORDS = frozenset(
             "pay grade hourly salary wage gross net earnings deductions hrs hours vac vacation overtime",
             "relationship spouse employer employee applicant lender borrower landlord tenant recorded",
             "male female valid til until max min coinsurance copay member group plan amet sit dolor",
-            "inn hotel corp corporation inc llc ltd gmbh company bank insurance",
+            "inn hotel corp corporation inc llc ltd gmbh company bank insurance road avenue lane ring",
         )
     ).split()
 )
@@ -47,7 +47,9 @@ _HONORIFIC_OR_LABEL = re.compile(
     re.IGNORECASE,
 )
 _MASK_RUN = re.compile(r"(?i)\b(?:x{3,}|\*{3,})")
-_DATE_LIKE = re.compile(r"^\s*\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})\s*$|^\s*\d{4}[./-]\d{1,2}[./-]\d{1,2}\s*$")
+_DATE_LIKE = re.compile(
+    r"^\s*\d{1,2} ?[./-] ?\d{1,2} ?[./-] ?(?:\d{2}|\d{4})\s*$|^\s*\d{4} ?[./-] ?\d{1,2} ?[./-] ?\d{1,2}\s*$"
+)
 _MONEY = re.compile(r"(?<![\d.])\d{1,4}\.\d{2}(?![\d.])")
 """An amount with cents ("2111.20"): payslip columns read as a phone number."""
 _MORE_SPECIFIC_THAN_PHONE = frozenset({"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID"})
@@ -83,6 +85,10 @@ def plausible_person(finding: Finding, text: str) -> bool:
         line_start = text.rfind("\n", 0, finding.start) + 1
         return bool(_HONORIFIC_OR_LABEL.search(text[line_start : finding.start]))
     return True
+
+
+def _has_non_name_word(value: str) -> bool:
+    return any(w.strip(".,;:'\u2019").lower() in _NON_NAME_WORDS for w in value.split())
 
 
 _WORD_SPAN = re.compile(r"\S+")
@@ -186,6 +192,8 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
             f = trim_person(f, text)
             if not plausible_person(f, text):
                 continue
+        elif f.entity_type == "PERSON" and _has_non_name_word(f.text):
+            continue  # "Name" above "Relationship": the next field's label, not a name
         if f.entity_type == "DATE_TIME" and f.text.strip().lower() in _RELATIVE_DATES:
             continue  # "today" is no date of anyone's
         words = NEEDS_CONTEXT.get(f.entity_type)

@@ -173,3 +173,15 @@ def test_two_columns_of_places_are_two_places(scanner: Scanner) -> None:
     found = _found(scanner, text)
     assert [v for e, v in found if e == "LOCATION"] == ["Detroit, Michigan", "Wyoming, Michigan"]
     assert ("NRP", "American Indian") in found
+
+
+def test_labelled_name_stops_at_lower_case_and_labels(scanner: Scanner) -> None:
+    text = "Name\nRelationship\nApplicant\nComplete the following for\nName: Ana de Souza"
+    persons = [value for entity, value in _found(scanner, text) if entity == "PERSON"]
+    assert "Relationship" not in persons
+    assert not [p for p in persons if "following" in p]
+    assert "Ana de Souza" in persons
+
+
+def test_spaced_date_is_no_phone_number(scanner: Scanner) -> None:
+    assert [e for e, _ in _found(scanner, "Date signed 01 / 08 / 2020") if e == "PHONE_NUMBER"] == []

@@ -40,6 +40,7 @@ _SIGNATURE = re.compile(
     rf"(?<![\w])(?:{_CLOSINGS})[ \t]*[,.!]?[ \t]*(?:\n[ \t]*){{1,3}}({_FULL_NAME})[ \t]*(?=\n|$)",
     re.IGNORECASE,
 )
+_PARTICLES = frozenset({"de", "del", "la", "le", "van", "von", "der", "da", "di", "du", "bin", "al"})
 _NOT_NAMES = frozenset(
     {"date", "sex", "nationality", "signature", "address", "number", "no", "card", "type", "expiry", "birth", "of"}
     | {"last", "first", "middle", "given", "name", "names", "surname", "dob", "phone", "email", "zip", "city", "state"}
@@ -69,8 +70,11 @@ class LabelledNameRecognizer(EntityRecognizer):
         for match in (*_PATTERN.finditer(text), *_SIGNATURE.finditer(text)):
             end = None
             for word in re.finditer(r"\S+", match.group(1)):
-                if word.group().lower() in _NOT_NAMES or (end is None and not word.group()[0].isupper()):
-                    break
+                lowered = word.group().lower()
+                if lowered in _NOT_NAMES or (
+                    not word.group()[0].isupper() and (end is None or lowered not in _PARTICLES)
+                ):
+                    break  # a lower-case word ends the name, unless a particle inside it ("Ana de Souza")
                 end = match.start(1) + word.end()
             if end is None:
                 continue
