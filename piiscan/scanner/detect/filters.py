@@ -35,6 +35,7 @@ _NON_NAME_WORDS = frozenset(
             "relationship spouse employer employee applicant lender borrower landlord tenant recorded",
             "male female valid til until max min coinsurance copay member group plan amet sit dolor",
             "inn hotel corp corporation inc llc ltd gmbh company bank insurance road avenue lane ring",
+            "social security benefits tax wages federal",
         )
     ).split()
 )
@@ -81,6 +82,8 @@ def plausible_person(finding: Finding, text: str) -> bool:
         return False
     if not all(w[:1].isupper() or lw in _PARTICLES for w, lw in zip(words, lowered, strict=True)):
         return False
+    if any(_GARBLED.search(w) for w in words):
+        return False
     if len(words) == 1:
         line_start = text.rfind("\n", 0, finding.start) + 1
         return bool(_HONORIFIC_OR_LABEL.search(text[line_start : finding.start]))
@@ -90,6 +93,10 @@ def plausible_person(finding: Finding, text: str) -> bool:
 def _has_non_name_word(value: str) -> bool:
     return any(w.strip(".,;:'\u2019").lower() in _NON_NAME_WORDS for w in value.split())
 
+
+_GARBLED = re.compile(r"[a-z][A-Z]{2}|^[A-Z]{2,}[a-z]")
+"""Two capitals after a small letter, or small letters after two capitals ("RotHEe",
+"FAtelce"): OCR noise, where names are "McDonald", "DeShawn", "LaToya" or all capitals."""
 
 _WORD_SPAN = re.compile(r"\S+")
 
@@ -162,6 +169,8 @@ def ner_noise(finding: Finding, language: str | None) -> bool:
         " ".join(words) in _COUNTRY_ONLY or any(w in _NON_PLACE_WORDS for w in words)
     ):
         return True
+    if finding.entity_type == "NRP" and any(w in _NON_NAME_WORDS or not w.isalpha() for w in words):
+        return True  # "Suffix", "Social", "§"
     if language in (None, "en"):
         return False
     if finding.entity_type != "PERSON":

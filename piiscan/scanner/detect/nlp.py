@@ -80,6 +80,13 @@ def _caps_name_line(line: str) -> bool:
     return 2 <= len(words) <= _CAPS_LINE_MAX_WORDS and all(_CAPS_WORD.fullmatch(w.strip(",")) for w in words)
 
 
+def _in_caps_name_line(text: str, offset: int) -> bool:
+    """Whether ``offset`` lies on a line :func:`ner_piece` truecased."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    return _caps_name_line(text[line_start : line_end if line_end >= 0 else len(text)])
+
+
 def ner_piece(text: str) -> str:
     """``text`` as the NER reads it: short all-capital lines title-cased, every offset kept."""
     if not any(ch.isupper() for ch in text):
@@ -183,7 +190,9 @@ class SelectiveSpacyNlpEngine(SpacyNlpEngine):
                     # OCR lines are fields: an entity never runs from one line into the next.
                     offset = start + ent.start_char
                     for part in texts[i][offset : start + ent.end_char].split("\n"):
-                        if part.strip():
+                        if ent.label_ != "PERSON" and _in_caps_name_line(texts[i], offset):
+                            pass  # a truecased heading ("PROFILE CONTACT") is no place
+                        elif part.strip():
                             span = docs[i].char_span(
                                 offset, offset + len(part), label=ent.label_, alignment_mode="contract"
                             )

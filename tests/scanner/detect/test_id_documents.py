@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from piiscan.scanner.detect.filters import join_places, ner_noise
+from piiscan.scanner.detect.filters import join_places, ner_noise, plausible_person
 from piiscan.scanner.detect.nlp import ner_piece, ner_spans
 from piiscan.scanner.detect.recognizers import CardNameRecognizer, LicenceNumberRecognizer, UsPlaceRecognizer
 from piiscan.scanner.detect.recognizers.id_fields import looks_like_card
@@ -185,3 +185,22 @@ def test_labelled_name_stops_at_lower_case_and_labels(scanner: Scanner) -> None:
 
 def test_spaced_date_is_no_phone_number(scanner: Scanner) -> None:
     assert [e for e, _ in _found(scanner, "Date signed 01 / 08 / 2020") if e == "PHONE_NUMBER"] == []
+
+
+@pytest.mark.parametrize(
+    ("value", "plausible"),
+    [("Bb RotHEe", False), ("FAtelce Nae", False), ("DeShawn McDonald", True), ("LaToya Jean-Luc", True)],
+)
+def test_garbled_ocr_is_no_name(value: str, plausible: bool) -> None:
+    text = f"Signed by {value} today"
+    assert plausible_person(_finding("PERSON", text, value), text) is plausible
+
+
+def test_truecased_heading_is_no_place(scanner: Scanner) -> None:
+    found = _found(scanner, "PROFILE CONTACT\n\nIAN WHITFIELD\n\nEDUCATION")
+    assert [e for e, _ in found if e in ("LOCATION", "NRP")] == []
+
+
+@pytest.mark.parametrize("value", ["Suffix", "Social", "§"])
+def test_labels_are_no_groups(value: str) -> None:
+    assert ner_noise(_finding("NRP", f"{value} 1", value), "en")
