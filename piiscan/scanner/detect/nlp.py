@@ -76,7 +76,7 @@ def _caps_name_line(line: str) -> bool:
     """A short line of capitals only, two to four words: the way ID cards, forms and payslips
     print a holder's name ("CHRIS SMITH"). The small English model finds nobody in capitals,
     so such lines are handed to it truecased (see :func:`ner_piece`)."""
-    words = line.split()
+    words = [w for w in line.split() if any(ch.isalnum() for ch in w)]  # OCR specks ("@", "|") aside
     return 2 <= len(words) <= _CAPS_LINE_MAX_WORDS and all(_CAPS_WORD.fullmatch(w.strip(",")) for w in words)
 
 

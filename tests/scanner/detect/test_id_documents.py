@@ -204,3 +204,20 @@ def test_truecased_heading_is_no_place(scanner: Scanner) -> None:
 @pytest.mark.parametrize("value", ["Suffix", "Social", "§"])
 def test_labels_are_no_groups(value: str) -> None:
     assert ner_noise(_finding("NRP", f"{value} 1", value), "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("8123 STREET ADDRES\nYOUR CITY WA 99999-1234 ae\n15 SEX M", ["YOUR CITY WA 99999-1234"]),
+        ("Seattle, WA 98101", ["Seattle, WA 98101"]),
+        ("Invoice total 12 WA 98101 items", []),  # not a line of its own
+    ],
+)
+def test_locality_line(text: str, places: list[str]) -> None:
+    results = UsPlaceRecognizer().analyze(text, ["LOCATION"])
+    assert [text[r.start : r.end] for r in results] == places
+
+
+def test_capital_name_with_an_ocr_speck(scanner: Scanner) -> None:
+    assert ("PERSON", "CHRIS SMITH") in _found(scanner, "Driver's License\n\nCHRIS SMITH @\n\nMain Street")

@@ -1,9 +1,12 @@
-"""LOCATION for a US town written with its state in full: "Lansing, Michigan".
+"""LOCATION for a US town written with its state in full ("Lansing, Michigan"), or on a line
+of its own with its state code and ZIP ("YOUR CITY WA 99999-1234").
 
 Certificates and forms print places of birth and residence this way, often two to a line
 in columns ("Detroit, Michigan   Lansing, Michigan"), where spaCy's NER tags the towns and
 states apart or runs both columns into one place. The state name is the evidence; the town
-is the one to three capitalised words before its comma.
+is the one to three capitalised words before its comma. A locality line whose street line was
+misread, so that the street address recognizer has no street to extend, is still a place (an
+OCR speck of one or two characters after it is allowed).
 """
 
 from __future__ import annotations
@@ -26,6 +29,18 @@ _TOWN_WORD = rf"(?!{_NOT_TOWN})[A-Z][a-z'\-]+"
 _PLACE = re.compile(rf"(?<![\w,])(?:{_TOWN_WORD}[ \t](?={_TOWN_WORD})){{0,2}}{_TOWN_WORD},[ \t]*(?:{_STATE})(?![\w])")
 
 
+_STATE_CODES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|"
+    "OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR"
+)
+_CAPS_TOWN_WORD = r"[A-Z][A-Za-z'\-]+"
+# A locality line of its own, with state code and ZIP: "YOUR CITY WA 99999-1234", "Redmond, WA 98052".
+_LOCALITY_LINE = re.compile(
+    rf"(?m)^[ \t]*((?:{_CAPS_TOWN_WORD}[ \t]){{0,2}}{_CAPS_TOWN_WORD},?[ \t]+(?:{_STATE_CODES}),?"
+    rf"[ \t]+\d{{5}}(?:-\d{{4}})?)(?:[ \t]+[^\s\d]{{1,2}})?[ \t]*$"
+)
+
+
 class UsPlaceRecognizer(EntityRecognizer):
     """LOCATION "Town, State" with the state's full name; score 0.9, above the NER's 0.85."""
 
@@ -43,18 +58,20 @@ class UsPlaceRecognizer(EntityRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        if "LOCATION" not in entities or "," not in text:
+        if "LOCATION" not in entities:
             return []
+        spans = [match.span() for match in _PLACE.finditer(text)] if "," in text else []
+        spans += [match.span(1) for match in _LOCALITY_LINE.finditer(text)]
         return [
             RecognizerResult(
                 entity_type="LOCATION",
-                start=match.start(),
-                end=match.end(),
+                start=start,
+                end=end,
                 score=self.SCORE,
                 recognition_metadata={
                     RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                     RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                 },
             )
-            for match in _PLACE.finditer(text)
+            for start, end in spans
         ]
