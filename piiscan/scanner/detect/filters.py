@@ -53,6 +53,15 @@ _DATE_LIKE = re.compile(
 )
 _MONEY = re.compile(r"(?<![\d.])\d{1,4}\.\d{2}(?![\d.])")
 """An amount with cents ("2111.20"): payslip columns read as a phone number."""
+_TOLL_FREE = re.compile(r"^(?:\+?1)?(?:800|833|844|855|866|877|888)\d{7}$|^1800\d{6,7}$")
+
+
+def toll_free(value: str) -> bool:
+    """A toll-free number (North American 1-8xx, Indian 1800): an organisation's hotline,
+    reached by anyone, not a person's own phone."""
+    return bool(_TOLL_FREE.match("".join(ch for ch in value if ch.isdigit() or ch == "+")))
+
+
 _MORE_SPECIFIC_THAN_PHONE = frozenset({"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID"})
 # Presidio patterns that fit any number of the right length; without one of these words near
 # them an order number becomes an NHS number (a mod-11 check passes one time in eleven).
@@ -211,6 +220,7 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
         if f.entity_type == "PHONE_NUMBER" and (
             _DATE_LIKE.match(f.text)
             or _MONEY.search(f.text)
+            or toll_free(f.text)
             or any(s.start < f.end and f.start < s.end for s in specific)
         ):
             continue  # a date or an SSN also fits a phone number's digits; the specific reading wins

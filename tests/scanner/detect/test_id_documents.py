@@ -221,3 +221,16 @@ def test_locality_line(text: str, places: list[str]) -> None:
 
 def test_capital_name_with_an_ocr_speck(scanner: Scanner) -> None:
     assert ("PERSON", "CHRIS SMITH") in _found(scanner, "Driver's License\n\nCHRIS SMITH @\n\nMain Street")
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Call the helpline 1-866-562-5227 for help", None),
+        ("Toll free 1800 180 1947", None),
+        ("My cell is (217) 555-0147", "(217) 555-0147"),
+    ],
+)
+def test_toll_free_numbers_are_hotlines(scanner: Scanner, text: str, phone: str | None) -> None:
+    phones = [value for entity, value in _found(scanner, text) if entity == "PHONE_NUMBER"]
+    assert phones == ([phone] if phone else [])
