@@ -70,6 +70,7 @@ def _needs_ner(line: str) -> bool:
 
 _CAPS_WORD = re.compile(r"[A-Z\u00c0-\u00d6\u00d8-\u00de][A-Z\u00c0-\u00d6\u00d8-\u00de'\u2019\-]+\.?|[A-Z]\.")
 _CAPS_LINE_MAX_WORDS = 4
+_SEX_OR_DATE = re.compile(r"\[?[MFX]\]?|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 
 
 def _caps_name_line(line: str) -> bool:
@@ -77,7 +78,11 @@ def _caps_name_line(line: str) -> bool:
     print a holder's name ("CHRIS SMITH"). The small English model finds nobody in capitals,
     so such lines are handed to it truecased (see :func:`ner_piece`)."""
     words = [w for w in line.split() if any(ch.isalnum() for ch in w)]  # OCR specks ("@", "|") aside
-    return 2 <= len(words) <= _CAPS_LINE_MAX_WORDS and all(_CAPS_WORD.fullmatch(w.strip(",")) for w in words)
+    lead = 0
+    while lead < len(words) and _CAPS_WORD.fullmatch(words[lead].strip(",")):
+        lead += 1
+    # a medical image's header may follow the name with sex and date: "KAUFMAN SCOTT [M] 05.09.2012"
+    return 2 <= lead <= _CAPS_LINE_MAX_WORDS and all(_SEX_OR_DATE.fullmatch(w) for w in words[lead:])
 
 
 def _in_caps_name_line(text: str, offset: int) -> bool:

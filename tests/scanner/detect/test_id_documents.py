@@ -234,3 +234,15 @@ def test_capital_name_with_an_ocr_speck(scanner: Scanner) -> None:
 def test_toll_free_numbers_are_hotlines(scanner: Scanner, text: str, phone: str | None) -> None:
     phones = [value for entity, value in _found(scanner, text) if entity == "PHONE_NUMBER"]
     assert phones == ([phone] if phone else [])
+
+
+@pytest.mark.parametrize(
+    ("line", "truecased"),
+    [
+        ("KAUFMAN SCOTT [M] 05.09.2012", True),  # a medical image's burned-in header
+        ("APPLES GALA 3.49", False),  # a receipt line
+        ("DRIVER LICENSE CLASS D", False),
+    ],
+)
+def test_caps_line_with_sex_and_date(line: str, truecased: bool) -> None:
+    assert (ner_piece(line) != line) is truecased
