@@ -39,6 +39,7 @@ _NON_NAME_WORDS = frozenset(
         )
     ).split()
 )
+_ABBREVIATION = re.compile(r"[A-Z]{2,3}\.?")
 _COUNTRY_ONLY = frozenset({"us", "usa", "u.s.", "u.s.a.", "united states", "the united states", "america"})
 """The country a form is printed for: named alone it locates nobody."""
 _HONORIFIC_OR_LABEL = re.compile(
@@ -175,9 +176,11 @@ def ner_noise(finding: Finding, language: str | None) -> bool:
     if any(w in _FUNCTION_WORDS for w in words):
         return True
     if finding.entity_type == "LOCATION" and (
-        " ".join(words) in _COUNTRY_ONLY or any(w in _NON_PLACE_WORDS for w in words)
+        " ".join(words) in _COUNTRY_ONLY
+        or any(w in _NON_PLACE_WORDS for w in words)
+        or _ABBREVIATION.fullmatch(finding.text.strip())
     ):
-        return True
+        return True  # "VA", "MD": a state's code alone places nobody
     if finding.entity_type == "NRP" and any(w in _NON_NAME_WORDS or not w.isalpha() for w in words):
         return True  # "Suffix", "Social", "§"
     if language in (None, "en"):

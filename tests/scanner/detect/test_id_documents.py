@@ -246,3 +246,8 @@ def test_toll_free_numbers_are_hotlines(scanner: Scanner, text: str, phone: str 
 )
 def test_caps_line_with_sex_and_date(line: str, truecased: bool) -> None:
     assert (ner_piece(line) != line) is truecased
+
+
+@pytest.mark.parametrize(("value", "noise"), [("VA", True), ("MD", True), ("Richmond", False), ("Rio", False)])
+def test_a_state_code_alone_is_no_place(value: str, noise: bool) -> None:
+    assert ner_noise(_finding("LOCATION", f"in {value} today", value), "en") is noise
