@@ -23,6 +23,7 @@ from PIL import Image, ImageFilter
 from piiscan.scanner.errors import OcrTimeoutError, OcrUnavailableError
 from piiscan.scanner.language import TESSERACT_PACKS, detect_language
 from piiscan.scanner.model import BBox, TextSegment, Word
+from piiscan.scanner.ocr_scale import upscale_factor
 from piiscan.settings import Settings
 
 _TESSDATA_CANDIDATES = (
@@ -182,6 +183,8 @@ def ocr_image(image: Image.Image, page: int, settings: Settings, engine: OcrEngi
     words = parse_words(engine.tsv(prepared, settings.ocr_languages, settings.ocr_timeout_s))
     if settings.ocr_repair and _poor(words, prepared):
         words = _repair(words, prepared, engine, settings)
+    if settings.ocr_repair:
+        words = _reread_small_print(words, prepared, engine, settings)
     language = None
     if settings.ocr_detect_language:
         language = detect_language(" ".join(w.text for w in words if w.conf >= 60 and not _looks_like_mrz(w.text)))
@@ -240,6 +243,19 @@ def _repair(words: list[OcrWord], image: Image.Image, engine: OcrEngine, setting
     if _mean_conf(words) < _POOR_MEAN_CONF:
         words = _best(words, _read(binarise(image), engine, settings.ocr_languages, settings, _rotation_of(words)))
     return words
+
+
+def _reread_small_print(
+    words: list[OcrWord], image: Image.Image, engine: OcrEngine, settings: Settings
+) -> list[OcrWord]:
+    """Read a page of small print once more, enlarged; keep the better read (boxes mapped back)."""
+    factor = upscale_factor(words, image.size, settings.ocr_max_side)
+    if factor is None:
+        return words
+    size = (round(image.width * factor), round(image.height * factor))
+    enlarged = image.resize(size, Image.Resampling.LANCZOS)
+    read = _read(enlarged, engine, settings.ocr_languages, settings, _rotation_of(words))
+    return _best(words, [OcrWord(w.line, w.box.scaled(1 / factor), w.conf, w.text, w.rotation) for w in read])
 
 
 def _read(image: Image.Image, engine: OcrEngine, languages: str, settings: Settings, rotation: int) -> list[OcrWord]:

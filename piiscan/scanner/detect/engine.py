@@ -95,7 +95,7 @@ class Detector:
                 )
         findings = []
         for segment, found in by_segment.values():
-            for f in suppress(found, texts[id(segment)]):
+            for f in suppress(found, texts[id(segment)], segment.language):
                 # masks and boxes are set after filtering, which may trim a span
                 f.masked = mask(f.entity_type, f.text)
                 f.bbox = segment.bbox_for(f.start, f.end)

@@ -29,9 +29,19 @@ _NON_NAME_WORDS = frozenset(
             "objet madame monsieur cordialement salutations adresse téléphone telephone rue",
             "asunto estimado estimada señor senor señora senora atentamente saludos dirección direccion calle",
             "cambio auth code",
+            # form and payslip vocabulary, and words that make a phrase an organisation
+            "last first middle initial zip postal state city county country suffix prefix title",
+            "pay grade hourly salary wage gross net earnings deductions hrs hours vac vacation overtime",
+            "relationship spouse employer employee applicant lender borrower landlord tenant recorded",
+            "male female valid til until max min coinsurance copay member group plan amet sit dolor",
+            "inn hotel corp corporation inc llc ltd gmbh company bank insurance road avenue lane ring",
+            "social security benefits tax wages federal",
         )
     ).split()
 )
+_ABBREVIATION = re.compile(r"[A-Z]{2,3}\.?")
+_COUNTRY_ONLY = frozenset({"us", "usa", "u.s.", "u.s.a.", "united states", "the united states", "america"})
+"""The country a form is printed for: named alone it locates nobody."""
 _HONORIFIC_OR_LABEL = re.compile(
     r"(?:\b(?:mr|mrs|ms|miss|dr|prof|sir|herr|frau|hr|fr|m|mme|mlle|sr|sra|srta|don|doña)\.?"
     r"|\b(?:name|surname|given names?|first name|last name|nachname|vorname|nom|prénom|nombre|apellidos?)"
@@ -39,14 +49,27 @@ _HONORIFIC_OR_LABEL = re.compile(
     re.IGNORECASE,
 )
 _MASK_RUN = re.compile(r"(?i)\b(?:x{3,}|\*{3,})")
-_DATE_LIKE = re.compile(r"^\s*\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})\s*$|^\s*\d{4}[./-]\d{1,2}[./-]\d{1,2}\s*$")
+_DATE_LIKE = re.compile(
+    r"^\s*\d{1,2} ?[./-] ?\d{1,2} ?[./-] ?(?:\d{2}|\d{4})\s*$|^\s*\d{4} ?[./-] ?\d{1,2} ?[./-] ?\d{1,2}\s*$"
+)
+_MONEY = re.compile(r"(?<![\d.])\d{1,4}\.\d{2}(?![\d.])")
+"""An amount with cents ("2111.20"): payslip columns read as a phone number."""
+_TOLL_FREE = re.compile(r"^(?:\+?1)?(?:800|833|844|855|866|877|888)\d{7}$|^1800\d{6,7}$")
+
+
+def toll_free(value: str) -> bool:
+    """A toll-free number (North American 1-8xx, Indian 1800): an organisation's hotline,
+    reached by anyone, not a person's own phone."""
+    return bool(_TOLL_FREE.match("".join(ch for ch in value if ch.isdigit() or ch == "+")))
+
+
 _MORE_SPECIFIC_THAN_PHONE = frozenset({"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID"})
 # Presidio patterns that fit any number of the right length; without one of these words near
 # them an order number becomes an NHS number (a mod-11 check passes one time in eleven).
 NEEDS_CONTEXT: dict[str, tuple[str, ...]] = {
     "UK_NHS": ("nhs", "health", "patient"),
     "US_BANK_NUMBER": ("account", "bank", "acct", "routing", "checking", "savings"),
-    "US_DRIVER_LICENSE": ("driver", "license", "licence", "dl", "permit"),
+    "US_DRIVER_LICENSE": ("driver", "license", "licence", "dl", "permit", "lic", "4d"),
     "US_PASSPORT": ("passport",),
     "US_ITIN": ("itin", "taxpayer", "tax"),
     "MEDICAL_LICENSE": ("dea", "license", "licence", "medical"),
@@ -73,11 +96,21 @@ def plausible_person(finding: Finding, text: str) -> bool:
         return False
     if not all(w[:1].isupper() or lw in _PARTICLES for w, lw in zip(words, lowered, strict=True)):
         return False
+    if any(_GARBLED.search(w) for w in words):
+        return False
     if len(words) == 1:
         line_start = text.rfind("\n", 0, finding.start) + 1
         return bool(_HONORIFIC_OR_LABEL.search(text[line_start : finding.start]))
     return True
 
+
+def _has_non_name_word(value: str) -> bool:
+    return any(w.strip(".,;:'\u2019").lower() in _NON_NAME_WORDS for w in value.split())
+
+
+_GARBLED = re.compile(r"[a-z][A-Z]{2}|^[A-Z]{2,}[a-z]")
+"""Two capitals after a small letter, or small letters after two capitals ("RotHEe",
+"FAtelce"): OCR noise, where names are "McDonald", "DeShawn", "LaToya" or all capitals."""
 
 _WORD_SPAN = re.compile(r"\S+")
 
@@ -108,7 +141,60 @@ def trim_person(finding: Finding, text: str) -> Finding:
     return replace(finding, start=start, end=end, text=text[start:end])
 
 
-def suppress(findings: list[Finding], text: str = "") -> list[Finding]:
+_LABELLED_PERSON_RECOGNIZERS = frozenset({"LabelledNameRecognizer", "CardNameRecognizer"})
+"""Their field label is the evidence: a single word is a name there."""
+_NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP"})
+_FUNCTION_WORDS = frozenset(
+    " ".join(
+        (
+            "the a an and or of for to in on at by with from this that these your our their his her its my",
+            "sie ihr ihre ihren ihrem ihrer ihres wir uns unser unsere sich wenn dem des das die ein eine einen",
+            "einem einer und oder nicht auch bitte ich mich mir",
+            "vous votre vos nous notre nos les des une est pour avec dans sur",
+            "usted ustedes su sus nuestro nuestra los las una por para con",
+        )
+    ).split()
+)
+"""Pronouns, articles and conjunctions: a span holding one is a phrase, never a name (the
+English model tags German imperatives such as "Besuchen Sie" as persons)."""
+_DE_NOUN = re.compile(r"(?:ung|ungen|heit|keit|schaft|ierung|f(?:ä|ae)lle|gebiets?|erkl(?:ä|ae)rung)$", re.IGNORECASE)
+_DE_NOUN_MIN_LETTERS = 8
+
+
+_PLACE_WORDS = frozenset({"city", "county", "state", "street", "country", "rue", "calle", "straße", "strasse"})
+_NON_PLACE_WORDS = _NON_NAME_WORDS - _PLACE_WORDS
+
+
+def ner_noise(finding: Finding, language: str | None) -> bool:
+    """Whether a person, place or group the English NER found is noise.
+
+    A phrase with a pronoun or article in it is no name; a form label ("Birth", "Employee")
+    or the country a form is printed for is no place of anyone's. German capitalises every
+    noun and the English model calls them places and persons: in text of another language
+    names are kept when they look like names, places are left to the street address
+    recognizer (a town named alone in German text is lost, a cost we accept).
+    """
+    if finding.recognizer != "SpacyRecognizer" or finding.entity_type not in _NER_TYPES:
+        return False
+    words = [w.strip(".,;:'\u2019").lower() for w in finding.text.split()]
+    if any(w in _FUNCTION_WORDS for w in words):
+        return True
+    if finding.entity_type == "LOCATION" and (
+        " ".join(words) in _COUNTRY_ONLY
+        or any(w in _NON_PLACE_WORDS for w in words)
+        or _ABBREVIATION.fullmatch(finding.text.strip())
+    ):
+        return True  # "VA", "MD": a state's code alone places nobody
+    if finding.entity_type == "NRP" and any(w in _NON_NAME_WORDS or not w.isalpha() for w in words):
+        return True  # "Suffix", "Social", "§"
+    if language in (None, "en"):
+        return False
+    if finding.entity_type != "PERSON":
+        return True
+    return language == "de" and any(len(w) >= _DE_NOUN_MIN_LETTERS and _DE_NOUN.search(w) for w in words)
+
+
+def suppress(findings: list[Finding], text: str = "", language: str | None = None) -> list[Finding]:
     """Drop implausible persons and pieces of a larger finding, within one segment."""
     containers = [f for f in findings if f.entity_type in _CONTAINERS]
     kept = []
@@ -120,21 +206,29 @@ def suppress(findings: list[Finding], text: str = "") -> list[Finding]:
             and g.start <= found.start
             and found.end <= g.end
             and (g.end - g.start) > (found.end - found.start)
+            and not _more_precise(found, g)
             for g in findings
         ):
             continue  # the same thing read twice, once in part ("michael84@…" inside "bailey. michael84@…")
         f = found
-        if f.entity_type == "PERSON" and f.recognizer != "LabelledNameRecognizer":
+        if ner_noise(f, language):
+            continue
+        if f.entity_type == "PERSON" and f.recognizer not in _LABELLED_PERSON_RECOGNIZERS:
             f = trim_person(f, text)
             if not plausible_person(f, text):
                 continue
+        elif f.entity_type == "PERSON" and _has_non_name_word(f.text):
+            continue  # "Name" above "Relationship": the next field's label, not a name
         if f.entity_type == "DATE_TIME" and f.text.strip().lower() in _RELATIVE_DATES:
             continue  # "today" is no date of anyone's
         words = NEEDS_CONTEXT.get(f.entity_type)
         if words and not _has_context(text, f, words):
             continue
         if f.entity_type == "PHONE_NUMBER" and (
-            _DATE_LIKE.match(f.text) or any(s.start < f.end and f.start < s.end for s in specific)
+            _DATE_LIKE.match(f.text)
+            or _MONEY.search(f.text)
+            or toll_free(f.text)
+            or any(s.start < f.end and f.start < s.end for s in specific)
         ):
             continue  # a date or an SSN also fits a phone number's digits; the specific reading wins
         if any(
@@ -146,7 +240,43 @@ def suppress(findings: list[Finding], text: str = "") -> list[Finding]:
         ):
             continue
         kept.append(f)
-    return kept
+    return join_places(kept, text)
+
+
+_PLACE_JOINER = re.compile(r",[ \t]*")
+
+
+_PRECISE_PLACES = frozenset({"UsPlaceRecognizer"})
+
+
+def _more_precise(inner: Finding, outer: Finding) -> bool:
+    """A "Town, State" inside a NER place: the NER ran two columns together, the pattern did not."""
+    return inner.recognizer in _PRECISE_PLACES and outer.recognizer == "SpacyRecognizer"
+
+
+def join_places(findings: list[Finding], text: str) -> list[Finding]:
+    """One LOCATION for "Detroit, Michigan": the NER tags town and state apart, and either
+    alone names a region of millions where together they name where someone lives. The same
+    for a group ("American Indian"). A NER place holding a "Town, State" match gives way to it."""
+    precise = [f for f in findings if f.recognizer in _PRECISE_PLACES]
+    out: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (f.start, f.end)):
+        if any(_more_precise(p, f) and f.start < p.end and p.start < f.end for p in precise):
+            continue
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and f.entity_type == last.entity_type
+            and last.end <= f.start
+            and (
+                (f.entity_type == "LOCATION" and _PLACE_JOINER.fullmatch(text, last.end, f.start))
+                or (f.entity_type == "NRP" and text[last.end : f.start] == " ")
+            )
+        ):
+            out[-1] = replace(last, end=f.end, text=text[last.start : f.end], score=max(last.score, f.score))
+            continue
+        out.append(f)
+    return out
 
 
 # What a text must contain for a recognizer to have anything to find: cheap scans that let the

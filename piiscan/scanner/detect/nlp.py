@@ -58,8 +58,8 @@ def _needs_ner(line: str) -> bool:
         return False
     letters = [ch for ch in line if ch.isalpha()]
     if all(ch.isupper() for ch in letters):
-        return False  # headings, ID fields, MRZ: the small model finds no person in capitals (names
-        # printed under a label are LabelledNameRecognizer's)
+        return _caps_name_line(line)  # long headings and MRZs: no person there (names printed
+        # under a label are LabelledNameRecognizer's); short lines are read truecased
     if len(_WORD.findall(line)) <= _SHORT_LINE_WORDS:
         return True
     for match in found:
@@ -68,6 +68,43 @@ def _needs_ner(line: str) -> bool:
         if before and not starts_sentence and any(ch.isalpha() for ch in before):
             return True
     return False
+
+
+_CAPS_WORD = re.compile(r"[A-Z\u00c0-\u00d6\u00d8-\u00de][A-Z\u00c0-\u00d6\u00d8-\u00de'\u2019\-]+\.?|[A-Z]\.")
+_CAPS_LINE_MAX_WORDS = 4
+_SEX_OR_DATE = re.compile(r"\[?[MFX]\]?|\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+
+
+def _caps_name_line(line: str) -> bool:
+    """A short line of capitals only, two to four words: the way ID cards, forms and payslips
+    print a holder's name ("CHRIS SMITH"). The small English model finds nobody in capitals,
+    so such lines are handed to it truecased (see :func:`ner_piece`)."""
+    words = [w for w in line.split() if any(ch.isalnum() for ch in w)]  # OCR specks ("@", "|") aside
+    lead = 0
+    while lead < len(words) and _CAPS_WORD.fullmatch(words[lead].strip(",")):
+        lead += 1
+    # a medical image's header may follow the name with sex and date: "KAUFMAN SCOTT [M] 05.09.2012"
+    return 2 <= lead <= _CAPS_LINE_MAX_WORDS and all(_SEX_OR_DATE.fullmatch(w) for w in words[lead:])
+
+
+def _in_caps_name_line(text: str, offset: int) -> bool:
+    """Whether ``offset`` lies on a line :func:`ner_piece` truecased."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    line_end = text.find("\n", offset)
+    return _caps_name_line(text[line_start : line_end if line_end >= 0 else len(text)])
+
+
+def ner_piece(text: str) -> str:
+    """``text`` as the NER reads it: short all-capital lines title-cased, every offset kept."""
+    if not any(ch.isupper() for ch in text):
+        return text
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        if line and _caps_name_line(line):
+            titled = line.title()
+            if len(titled) == len(line):
+                lines[index] = titled
+    return "\n".join(lines)
 
 
 _TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
@@ -212,13 +249,15 @@ class SelectiveSpacyNlpEngine(SpacyNlpEngine):
         found: list[list[Any]] = [[] for _ in texts]
         if jobs:
             disabled = [name for name in nlp.pipe_names if name not in _NER_PIPES]
-            pieces = (texts[i][start:end] for i, start, end in jobs)
+            pieces = (ner_piece(texts[i][start:end]) for i, start, end in jobs)
             for (i, start, _), piece in zip(jobs, nlp.pipe(pieces, disable=disabled, batch_size=64), strict=True):
                 for ent in piece.ents:
                     # OCR lines are fields: an entity never runs from one line into the next.
                     offset = start + ent.start_char
-                    for part in ent.text.split("\n"):
-                        if part.strip():
+                    for part in texts[i][offset : start + ent.end_char].split("\n"):
+                        if ent.label_ != "PERSON" and _in_caps_name_line(texts[i], offset):
+                            pass  # a truecased heading ("PROFILE CONTACT") is no place
+                        elif part.strip():
                             span = docs[i].char_span(
                                 offset, offset + len(part), label=ent.label_, alignment_mode="contract"
                             )

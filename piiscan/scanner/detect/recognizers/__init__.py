@@ -1,22 +1,28 @@
-"""Custom Presidio recognizers: MRZ, street address, GPS, and names printed under form labels."""
+"""Custom Presidio recognizers: MRZ, street address, GPS, names printed under form labels and
+the numbered fields of driver's licences."""
 
 from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer
 
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
+from piiscan.scanner.detect.recognizers.id_fields import CardNameRecognizer, LicenceNumberRecognizer
 from piiscan.scanner.detect.recognizers.labelled_name import LabelledNameRecognizer
 from piiscan.scanner.detect.recognizers.mrz import MrzData, MrzRecognizer, parse_mrz
 from piiscan.scanner.detect.recognizers.split_email import SplitEmailRecognizer
 from piiscan.scanner.detect.recognizers.street_address import StreetAddressRecognizer
+from piiscan.scanner.detect.recognizers.us_place import UsPlaceRecognizer
 
 __all__ = [
+    "CardNameRecognizer",
     "GpsCoordinatesRecognizer",
     "LabelledNameRecognizer",
+    "LicenceNumberRecognizer",
     "MrzData",
     "MrzRecognizer",
     "SplitEmailRecognizer",
     "StreetAddressRecognizer",
+    "UsPlaceRecognizer",
     "custom_recognizers",
     "parse_mrz",
 ]
@@ -33,6 +39,9 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         GpsCoordinatesRecognizer(supported_language=language),
         LabelledNameRecognizer(supported_language=language),
         SplitEmailRecognizer(supported_language=language),
+        CardNameRecognizer(supported_language=language),
+        LicenceNumberRecognizer(supported_language=language),
+        UsPlaceRecognizer(supported_language=language),
     ]
     if language in StreetAddressRecognizer.SUPPORTED_LANGUAGES:
         recognizers.append(StreetAddressRecognizer(supported_language=language))

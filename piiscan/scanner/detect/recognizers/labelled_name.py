@@ -20,7 +20,9 @@ _LABELS = (
 )
 _NAME_WORD = "[A-Z\u00c0-\u00d6\u00d8-\u00de][A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff'\u2019\\-]+"
 _PARTICLE = r"(?:de|del|la|le|van|von|der|da|di|du|bin|al)"
-_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,3}}"
+# The next field's label ends a name: "First Name: CARLOS Last Name: SALAZAR".
+_NEXT_LABEL = r"(?:last|first|middle|given|surname|name|date|sex|dob)(?![\w])"
+_NAME = rf"{_NAME_WORD}(?:[ \t]+(?!{_NEXT_LABEL})(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,3}}"
 # Label, optional "/ translation" part, separator (colon, or a line break under the label), name.
 _PATTERN = re.compile(
     rf"(?<![\w])(?:{_LABELS})(?:[ \t]*/[ \t]*[^\n:]{{1,30}})?[ \t]*(?::[ \t]*|(?:\n[ \t]*){{1,2}})({_NAME})",
@@ -38,8 +40,10 @@ _SIGNATURE = re.compile(
     rf"(?<![\w])(?:{_CLOSINGS})[ \t]*[,.!]?[ \t]*(?:\n[ \t]*){{1,3}}({_FULL_NAME})[ \t]*(?=\n|$)",
     re.IGNORECASE,
 )
+_PARTICLES = frozenset({"de", "del", "la", "le", "van", "von", "der", "da", "di", "du", "bin", "al"})
 _NOT_NAMES = frozenset(
     {"date", "sex", "nationality", "signature", "address", "number", "no", "card", "type", "expiry", "birth", "of"}
+    | {"last", "first", "middle", "given", "name", "names", "surname", "dob", "phone", "email", "zip", "city", "state"}
 )
 
 
@@ -66,8 +70,11 @@ class LabelledNameRecognizer(EntityRecognizer):
         for match in (*_PATTERN.finditer(text), *_SIGNATURE.finditer(text)):
             end = None
             for word in re.finditer(r"\S+", match.group(1)):
-                if word.group().lower() in _NOT_NAMES or (end is None and not word.group()[0].isupper()):
-                    break
+                lowered = word.group().lower()
+                if lowered in _NOT_NAMES or (
+                    not word.group()[0].isupper() and (end is None or lowered not in _PARTICLES)
+                ):
+                    break  # a lower-case word ends the name, unless a particle inside it ("Ana de Souza")
                 end = match.start(1) + word.end()
             if end is None:
                 continue

@@ -106,6 +106,13 @@ _NAME_LINE_RE = re.compile(r"[A-Z][A-Z0-9<]*")
 _LENGTH_SLACK = (0, -1, 1, -2, 2)
 
 
+_MIN_FIELD_CHECKS = 2
+"""Two of the three field check digits valid, with two plausible dates and a nationality of
+letters, is still an MRZ: OCR misreads one character of the document number often, and the
+chance that prose fits the whole layout and two check digits is negligible."""
+_LETTERS = re.compile(r"[A-Z<]{3}")
+
+
 def _check_digit(field: str) -> int:
     return sum(_CHAR_VALUES.get(char, 0) * _WEIGHTS[i % 3] for i, char in enumerate(field)) % 10
 
@@ -126,6 +133,17 @@ def _fix_digits(line: str, positions: range | tuple[int, ...]) -> str:
     for index in positions:
         chars[index] = chars[index].translate(_DIGIT_FIXES)
     return "".join(chars)
+
+
+def _repair_document_number(line: str) -> str:
+    """Read letters of the document number as the digits OCR mistook them for ("ROOOOOOOO" ->
+    "R00000000") when, and only when, that makes its check digit valid: letters are legal
+    there, so only the check digit can tell."""
+    number = line[0:9]
+    if _verify(number, line[9]):
+        return line
+    fixed = number.translate(_DIGIT_FIXES)
+    return fixed + line[9:] if fixed != number and _verify(fixed, line[9]) else line
 
 
 def _clean(field: str) -> str:
@@ -214,6 +232,22 @@ def _name_line_before(region: _Compact, end: int, length: int) -> int | None:
     return _pick_boundary(region, [end - length + slack for slack in _LENGTH_SLACK], fits)
 
 
+def _name_line_after_data(region: _Compact, start: int, length: int) -> int | None:
+    """End index of a TD2/TD3 names line (with its header) read after the data line."""
+
+    def fits(end: int) -> bool:
+        return (
+            end <= len(region.text)
+            and region.text[start] in _DOCUMENT_CODES
+            and _NAME_LINE_WITH_HEADER_RE.fullmatch(region.text, start, end) is not None
+        )
+
+    return _pick_boundary(region, [start + length + slack for slack in _LENGTH_SLACK], fits)
+
+
+_DOCUMENT_CODES = frozenset("PVACI")
+
+
 def _name_line_after(region: _Compact, start: int, length: int) -> int | None:
     """End index of the TD1 names line (line 3) that starts after line 2."""
 
@@ -229,13 +263,14 @@ def _decode_two_line(fmt: MrzFormat, line1: str, raw_line2: str) -> tuple[MrzDat
     numeric = [9, *range(13, 20), *range(21, 28), length - 1]
     if fmt == "TD3" and raw_line2[42] != "<":
         numeric.append(42)  # personal number check digit; '<' when the field is empty
-    line2 = _fix_digits(raw_line2, tuple(numeric))
+    line2 = _repair_document_number(_fix_digits(raw_line2, tuple(numeric)))
     birth, expiry = line2[13:19], line2[21:27]
     if not (_plausible_date(birth) and _plausible_date(expiry)):
         return None
-    fields_valid = _verify(line2[0:9], line2[9]) and _verify(birth, line2[19]) and _verify(expiry, line2[27])
+    checks = (_verify(line2[0:9], line2[9]), _verify(birth, line2[19]), _verify(expiry, line2[27]))
+    fields_valid = all(checks)
     composite_valid = _verify(line2[0:10] + line2[13:20] + line2[21 : length - 1], line2[length - 1])
-    if not (fields_valid or composite_valid):
+    if not (fields_valid or composite_valid or (sum(checks) >= _MIN_FIELD_CHECKS and _LETTERS.fullmatch(line2[10:13]))):
         return None
     surname, given = _split_names(line1[5:])
     data = MrzData(
@@ -305,10 +340,15 @@ def _scan_region(region: _Compact) -> list[_Found]:
             data_start = match.start()
             data_end = data_start + length
             line1_start = _name_line_before(region, data_start, length)
-            if line1_start is None:
+            if line1_start is not None:
+                decoded = _decode_two_line(fmt, text[line1_start:data_start], text[data_start:data_end])
+                found.append(_found(region, line1_start, data_end, decoded))
                 continue
-            decoded = _decode_two_line(fmt, text[line1_start:data_start], text[data_start:data_end])
-            found.append(_found(region, line1_start, data_end, decoded))
+            # OCR sometimes returns the two lines of a photographed page bottom first.
+            line1_end = _name_line_after_data(region, data_end, length)
+            if line1_end is not None:
+                decoded = _decode_two_line(fmt, text[data_end:line1_end], text[data_start:data_end])
+                found.append(_found(region, data_start, line1_end, decoded))
     for match in _TD1_LINES12_RE.finditer(text):
         line1_start = match.start()
         line3_start = line1_start + 60
@@ -358,6 +398,7 @@ class MrzRecognizer(EntityRecognizer):
     ENTITY = "MRZ"
     SCORE_COMPOSITE_VALID = 1.0
     SCORE_FIELDS_VALID = 0.85
+    SCORE_PARTLY_VALID = 0.6
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(supported_entities=[self.ENTITY], supported_language=supported_language)
@@ -377,14 +418,23 @@ class MrzRecognizer(EntityRecognizer):
         results: list[RecognizerResult] = []
         for found in _find_mrzs(text):
             composite = found.data.composite_valid
-            score = self.SCORE_COMPOSITE_VALID if composite else self.SCORE_FIELDS_VALID
+            if composite:
+                score = self.SCORE_COMPOSITE_VALID
+            else:
+                score = self.SCORE_FIELDS_VALID if found.fields_valid else self.SCORE_PARTLY_VALID
             explanation = AnalysisExplanation(
                 recognizer=self.name,
                 original_score=score,
                 validation_result=True,
                 textual_explanation=(
                     f"{found.data.format} MRZ, "
-                    + ("composite check digit valid" if composite else "field check digits valid")
+                    + (
+                        "composite check digit valid"
+                        if composite
+                        else "field check digits valid"
+                        if found.fields_valid
+                        else "two of three field check digits valid"
+                    )
                 ),
             )
             results.append(

@@ -145,9 +145,11 @@ class StreetAddressRecognizer(EntityRecognizer):
         r"|[ \t]*,?[ \t]*#[ \t]*[A-Za-z0-9-]{1,6}(?!\w)"
     )
 
-    # Postcode and city: "Springfield, IL 62704", "London SW1A 2AA", "10115 Berlin".
+    # Postcode and city: "Springfield, IL 62704", "ANYTOWN, MA, 02127" (ID cards), "Any Town, USA",
+    # "London SW1A 2AA", "10115 Berlin".
     LOCALITY = re.compile(
-        rf"(?:(?P<us_city>{_CITY}),?[ \t]+(?P<us_state>[A-Z]{{2}})[ \t]+\d{{5}}(?:-\d{{4}})?"
+        rf"(?:(?P<us_city>{_CITY}),?[ \t]+(?P<us_state>[A-Z]{{2}}),?[ \t]+\d{{5}}(?:-\d{{4}})?"
+        rf"|{_CITY},?[ \t]+(?:USA|U\.S\.A\.?|United[ \t]+States)(?:[ \t]+\d{{5}}(?:-\d{{4}})?)?"
         rf"|(?:{_CITY},?[ \t]+)?{_UK_POSTCODE}"
         rf"|(?:[A-Z]{{1,2}}-)?\d{{5}}[ \t]+{_CITY}"
         r")(?![\w-])"

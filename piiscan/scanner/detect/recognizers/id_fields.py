@@ -1,0 +1,118 @@
+"""Fields of US driver's licences and ID cards laid out by the AAMVA card design standard.
+
+The standard numbers every field on the card: ``1`` family name, ``2`` given names, ``3``
+date of birth, ``4a`` issue date, ``4b`` expiry, ``4d`` the licence number (printed
+``4d DLN``, ``4d NUMBER`` or ``4d LIC#``). OCR reads the numbers as part of the text, and
+neither spaCy nor Presidio's licence patterns know them: the names are capitals on lines of
+their own and the numbers mix letters and digits in every state's own way. The field
+labels are the evidence, and only text that reads like such a card is searched.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+_CARD_WORDS = re.compile(
+    r"(?<![A-Za-z])(?:DOB|EXP|ISS|CLASS|4a|4b|4d|DLN|LIC|SEX|HGT|EYES|RESTR?|END|DD|DONOR|DRIVER'?S?|LICENSE|LICENCE)"
+    r"(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_MIN_CARD_WORDS = 3
+"""Distinct card words a text needs before its numbered lines are read as card fields."""
+
+_CAPS = r"[A-Z\u00c0-\u00d6\u00d8-\u00de][A-Z\u00c0-\u00d6\u00d8-\u00de'\-]+"
+# "1 TALBOT" / "2 LIAM R."; OCR reads the 1 as "," "-" "." or "|", or drops it.
+_NAME_FIELDS = re.compile(
+    rf"(?m)^[ \t]*(?:1|[,.\-|])?[ \t]*(?P<family>{_CAPS}(?:[ \t]+{_CAPS})?)[ \t]*\n"
+    rf"[ \t]*2[ \t]*(?P<given>{_CAPS}(?:[ \t]+(?:{_CAPS}|[A-Z]\.))*)[ \t]*$"
+)
+_NUMBER_LABEL = re.compile(
+    r"(?:lic(?:en[cs]e)?[ \t]*(?:#|no\b\.?|number\b)|(?<![A-Za-z])dln(?![A-Za-z])|(?<![A-Za-z])dl[ \t]*(?:#|no\b\.?)"
+    r"|(?<![A-Za-z0-9])4d[ \t]+(?:number|dln|lic[ \t]*#?|no\b\.?))"
+    # the value follows on the same line, or under the label in the next line, after the
+    # issue date printed in the column beside it ("4a ISS 4d NUMBER" / "03/18/2018 736HDV7874JSB")
+    r"[ \t:#]*(?:\n[ \t]*(?:\n[ \t]*)?(?:\d{1,2}/\d{1,2}/\d{2,4}[ \t]+)?)?"
+    r"(?P<value>[A-Z0-9][A-Z0-9\-]{3,18})(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_DATE = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
+_MIN_DIGITS = 3
+
+
+def looks_like_card(text: str) -> bool:
+    """Whether ``text`` has enough licence field words to be read as a card."""
+    return len({m.group().upper() for m in _CARD_WORDS.finditer(text)}) >= _MIN_CARD_WORDS
+
+
+def _result(name: str, identifier: str, entity: str, start: int, end: int, score: float) -> RecognizerResult:
+    return RecognizerResult(
+        entity_type=entity,
+        start=start,
+        end=end,
+        score=score,
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: identifier,
+        },
+    )
+
+
+class CardNameRecognizer(EntityRecognizer):
+    """PERSON from a licence's numbered name lines ("1 FAMILY" above "2 GIVEN"); one result each."""
+
+    name: str
+    SCORE = 0.7
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=["PERSON"], supported_language=supported_language, name="CardNameRecognizer"
+        )
+
+    def load(self) -> None:
+        """Nothing to load: the patterns are compiled at import."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if "PERSON" not in entities or "\n2" not in text or not looks_like_card(text):
+            return []
+        results = []
+        for match in _NAME_FIELDS.finditer(text):
+            for group in ("family", "given"):
+                results.append(_result(self.name, self.id, "PERSON", match.start(group), match.end(group), self.SCORE))
+        return results
+
+
+class LicenceNumberRecognizer(EntityRecognizer):
+    """US_DRIVER_LICENSE after a licence-number label (``LIC#``, ``DLN``, ``4d NUMBER``)."""
+
+    name: str
+    SCORE = 0.75
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=["US_DRIVER_LICENSE"],
+            supported_language=supported_language,
+            name="LicenceNumberRecognizer",
+        )
+
+    def load(self) -> None:
+        """Nothing to load: the patterns are compiled at import."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if "US_DRIVER_LICENSE" not in entities:
+            return []
+        results = []
+        for match in _NUMBER_LABEL.finditer(text):
+            value = match.group("value")
+            if sum(ch.isdigit() for ch in value) < _MIN_DIGITS or _DATE.fullmatch(value):
+                continue
+            results.append(
+                _result(self.name, self.id, "US_DRIVER_LICENSE", match.start("value"), match.end("value"), self.SCORE)
+            )
+        return results
