@@ -56,8 +56,8 @@ def _needs_ner(line: str) -> bool:
     found = list(_CAPITALISED.finditer(line))
     if not found:
         return False
-    letters = [ch for ch in line if ch.isalpha()]
-    if all(ch.isupper() for ch in letters):
+    # no letter that is not upper case (str.isupper skips uncased letters, hence the second test)
+    if line.isupper() and (line.isascii() or all(ch.isupper() for ch in line if ch.isalpha())):
         return False  # headings, ID fields, MRZ: the small model finds no person in capitals (names
         # printed under a label are LabelledNameRecognizer's)
     if len(_WORD.findall(line)) <= _SHORT_LINE_WORDS:
