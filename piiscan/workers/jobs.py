@@ -51,6 +51,7 @@ class _Job:
     version_id: str | None
     etag: str | None
     context: ScanContext
+    stop_at_critical: bool = False
 
 
 def backoff_s(retries: int, base: float, cap: float) -> float:
@@ -168,9 +169,17 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
         else:
             upload = scan.upload
             keep_identity_keys(upload, keys)  # a scan that fails from here on still leaves the hashes
-            job = _Job(upload.bucket, upload.object_key, upload.version_id, upload.etag, context_of(upload, keys))
+            stop = upload.stop_at_first_critical
+            job = _Job(
+                upload.bucket,
+                upload.object_key,
+                upload.version_id,
+                upload.etag,
+                context_of(upload, keys),
+                settings.stop_at_first_critical if stop is None else stop,
+            )
             scanner = services.scanner()
-            key = context_key(job.context, secret, settings.stop_at_first_critical)
+            key = context_key(job.context, secret, job.stop_at_critical)
             if _reuse_by_checksum(services, session, scan, job, scanner.rules.version, key):
                 # the attempt, the reuse and the webhook in one transaction: one commit, no download
                 delivery_id = _queue_webhook(session, scan, "scan.completed")
@@ -195,7 +204,7 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
                 delivery_id = _queue_webhook(session, current, "scan.completed")
                 log.info("scan %s reused the result of scan %s (same bytes, rules and context)", scan_id, earlier.id)
         if earlier is None:
-            output = scanner.scan(downloaded.read_bytes(), source, job.context)
+            output = scanner.scan(downloaded.read_bytes(), source, job.context, stop_at_critical=job.stop_at_critical)
             _raise_if_timed_out(output.result.error)
             report = output.result.to_dict(reveal=False)
             hashes = finding_hashes(keys, output.result.findings)
