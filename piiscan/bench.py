@@ -26,6 +26,7 @@ from piiscan.perf.image_compare import compare
 from piiscan.perf.inputs import contract_pages, uploads
 from piiscan.scanner.ocr import find_tessdata
 from piiscan.scanner.pipeline import Scanner
+from piiscan.scanner.reuse import ResultCache
 from piiscan.settings import Settings
 from piiscan.synth.render import image_bytes, td3_mrz, text_image, text_pdf
 
@@ -110,6 +111,21 @@ def text_pdf_speed(scanner: Scanner, pages: int) -> tuple[float, float]:
     return pages / wall, pages / cpu
 
 
+def inprocess_rescan_ms(scanner: Scanner, repeat: int = 5) -> float:
+    """Median time of ``Scanner.scan`` on bytes it scanned before, with the CLI's result cache."""
+    cached = Scanner(scanner.settings, detector=scanner.detector, rules=scanner.rules, results=ResultCache())
+    name, data = next(iter(uploads(1, seed=11)))
+    cached.scan(data, name)
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = cached.scan(data, name).result
+        times.append(time.perf_counter() - started)
+        assert result.verdict != "error", result.error
+    assert cached.results is not None and cached.results.hits == repeat
+    return statistics.median(times) * 1000
+
+
 def memory_over_scans(scanner: Scanner, scans: int) -> list[tuple[int, float]]:
     """RSS after the 1st scan and every hundredth of ``scans`` distinct uploads (images and PDFs)."""
     marks = []
@@ -166,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     figures["text_pdf_pages_per_s"] = round(wall_rate, 1)
     figures["text_pdf_pages_per_cpu_s"] = round(cpu_rate, 1)
     print(f"{wall_rate:.0f} pages per wall second, {cpu_rate:.0f} pages per CPU second (one core)")
+
+    print("\n## rescan of identical bytes in-process (CLI and library path: Scanner(results=ResultCache()))")
+    figures["rescan_inprocess_ms"] = round(inprocess_rescan_ms(scanner), 2)
+    print(f"median {figures['rescan_inprocess_ms']} ms (SHA-256 of the bytes, look-up, copy of the result)")
 
     print(f"\n## memory over {args.memory_scans} scans of distinct uploads in one process")
     marks = memory_over_scans(scanner, args.memory_scans)

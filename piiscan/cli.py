@@ -45,6 +45,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from piiscan.rules import HashListError, RulePackError
     from piiscan.scanner.pipeline import Scanner
     from piiscan.scanner.report import exit_status, write_json, write_jsonl, write_table
+    from piiscan.scanner.reuse import ResultCache
     from piiscan.settings import get_settings
 
     sources = list(_expand(args.paths))
@@ -56,7 +57,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     }
     settings = get_settings().model_copy(update={k: v for k, v in overrides.items() if v is not None})
     try:
-        scanner = Scanner(settings)
+        scanner = Scanner(settings, results=ResultCache())  # copies of one file are scanned once
     except (RulePackError, HashListError) as exc:
         print(f"piiscan: {exc}", file=sys.stderr)
         return 2
