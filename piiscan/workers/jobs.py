@@ -155,6 +155,7 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
     delivery_id: str | None = None
     outcome: ScanOutcome | None = None
     job: _Job | None = None
+    scanner = services.scanner()  # loaded before the transaction below takes the scan's row lock
     with services.db.session() as session:
         scan = repo.start_attempt(session, scan_id, retrying)
         if scan is None:
@@ -178,7 +179,6 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
                 context_of(upload, keys),
                 settings.stop_at_first_critical if stop is None else stop,
             )
-            scanner = services.scanner()
             key = context_key(job.context, secret, job.stop_at_critical)
             if _reuse_by_checksum(services, session, scan, job, scanner.rules.version, key):
                 # the attempt, the reuse and the webhook in one transaction: one commit, no download
