@@ -45,6 +45,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from piiscan.rules import HashListError, RulePackError
     from piiscan.scanner.pipeline import Scanner
     from piiscan.scanner.report import exit_status, write_json, write_jsonl, write_table
+    from piiscan.scanner.reuse import ResultCache
     from piiscan.settings import get_settings
 
     sources = list(_expand(args.paths))
@@ -56,16 +57,21 @@ def cmd_scan(args: argparse.Namespace) -> int:
     }
     settings = get_settings().model_copy(update={k: v for k, v in overrides.items() if v is not None})
     try:
-        scanner = Scanner(settings)
+        scanner = Scanner(settings, results=ResultCache())  # copies of one file are scanned once
     except (RulePackError, HashListError) as exc:
         print(f"piiscan: {exc}", file=sys.stderr)
         return 2
     results: list[ScanResult] = []
     show_progress = len(sources) >= 3 and sys.stderr.isatty() and args.format != "jsonl"
+    if args.jobs > 1 and len(sources) > 1:
+        from piiscan.scanner.parallel import scan_in_pool
+
+        scanned = scan_in_pool(settings, sources, context, args.jobs)
+    else:
+        scanned = (scanner.scan_source(source, context).result for source in sources)
     with Progress(transient=True, disable=not show_progress) as progress:
         task = progress.add_task("scanning", total=len(sources))
-        for source in sources:
-            result = scanner.scan_source(source, context).result
+        for result in scanned:
             results.append(result)
             if args.format == "jsonl":
                 write_jsonl(result, sys.stdout, args.reveal)
@@ -208,6 +214,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--stop-at-critical",
         action="store_true",
         help="end each scan at the first page that makes the verdict critical (PIISCAN_STOP_AT_FIRST_CRITICAL)",
+    )
+    scan.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="scan files in N processes (each loads its own engines: worth it for many files)",
     )
     scan.set_defaults(func=cmd_scan)
 

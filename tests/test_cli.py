@@ -53,3 +53,25 @@ def test_reveal_and_table(tmp_path: Path) -> None:
     table = run("scan", str(tmp_path))
     assert table.returncode == 1
     assert "EMAIL_ADDRESS" in table.stdout and "c***@***.com" in table.stdout and EMAIL not in table.stdout
+
+
+def test_jobs_scan_files_in_processes_with_the_same_results_in_order(tmp_path: Path) -> None:
+    letters = tmp_path / "letters"
+    letters.mkdir()
+    for n in range(4):
+        (letters / f"{n}.txt").write_text(f"Letter {n}: write to clara{n}.jensen@example.com about the lease.")
+    (letters / "2-copy.txt").write_text((letters / "2.txt").read_text())  # reused in-process, same result
+    (letters / "clean.txt").write_text("Nothing personal here, only weather: sunny.")
+
+    serial = run("scan", str(letters), "--format", "json")
+    pooled = run("scan", str(letters), "--format", "json", "--jobs", "2")
+    assert serial.returncode == pooled.returncode == 1, pooled.stderr
+
+    def essence(out: str) -> list[tuple[str, str, list[tuple[str, str]]]]:
+        return [
+            (r["source"], r["verdict"], [(f["entity_type"], f["masked"]) for f in r["findings"]])
+            for r in json.loads(out)
+        ]
+
+    assert essence(pooled.stdout) == essence(serial.stdout)
+    assert [s for s, _, _ in essence(pooled.stdout)] == sorted(str(p) for p in letters.iterdir())

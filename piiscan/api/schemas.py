@@ -55,6 +55,11 @@ class ScanRequest(BaseModel):
     )
     tenant: str | None = Field(None, max_length=200, description="Must be the token's tenant when given")
     callback_url: AnyHttpUrl | None = Field(None, description="Receives the signed verdict (X-Piiscan-Signature)")
+    stop_at_first_critical: bool | None = Field(
+        None,
+        description="End the scan at the first page that makes the verdict critical (the report then covers "
+        "the pages read and says so in `warnings`). Default: the service's PIISCAN_STOP_AT_FIRST_CRITICAL",
+    )
 
 
 class ScanAccepted(BaseModel):

@@ -12,6 +12,7 @@ only the time spent finding nothing.
 from __future__ import annotations
 
 import bisect
+import functools
 import importlib
 import re
 from typing import Any
@@ -78,6 +79,7 @@ def _element(op: Any, av: Any, ignore_case: bool) -> Literals | None:
     return None  # classes, wildcards, look-arounds, back references: no literal known
 
 
+@functools.lru_cache(maxsize=4096)
 def necessary_literals(pattern: re.Pattern[str]) -> Literals | None:
     """Strings of which every match of ``pattern`` contains one, or None when none is known
     (case-insensitive patterns included: their literals would need folding)."""
@@ -159,6 +161,7 @@ def _crosses_lines(items: Any, dotall: bool) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=4096)
 def line_local(pattern: re.Pattern[str]) -> bool:
     """Whether every match of ``pattern`` lies within one line and depends on that line only,
     so running it line by line (``finditer(text, line_start, line_end)``) finds the same

@@ -26,6 +26,7 @@ from piiscan.scanner.extract.base import ExtractContext, Warning_
 from piiscan.scanner.inputs import read_input
 from piiscan.scanner.model import Extraction, Finding, ScanResult, TextSegment
 from piiscan.scanner.ocr import OcrEngine, get_engine, ocr_image
+from piiscan.scanner.reuse import Key, ResultCache, context_digest, settings_fingerprint
 from piiscan.scanner.sniff import sniff
 from piiscan.settings import Settings, get_settings
 
@@ -50,11 +51,16 @@ class Scanner:
         detector: Detector | None = None,
         rules: RuleEngine | None = None,
         ocr_engine: OcrEngine | None = None,
+        results: ResultCache | None = None,
     ) -> None:
+        """``results``: reuse the result of identical bytes scanned earlier by this object
+        (:mod:`piiscan.scanner.reuse`); off by default, the service reuses through its database."""
         self.settings = settings or get_settings()
         self._detector = detector
         self.rules = rules or RuleEngine(self.settings)
         self._ocr_engine = ocr_engine
+        self.results = results
+        self._fingerprint = settings_fingerprint(self.settings) if results is not None else ""
 
     @property
     def detector(self) -> Detector:
@@ -93,6 +99,12 @@ class Scanner:
         if stop_at_critical is None:
             stop_at_critical = self.settings.stop_at_first_critical
         sha = hashlib.sha256(data).hexdigest()
+        reuse_key: Key | None = None
+        if self.results is not None:
+            reuse_key = (sha, f"{self.rules.version}:{self._fingerprint}", context_digest(context), stop_at_critical)
+            kept = self.results.get(reuse_key, source, (time.perf_counter() - started) * 1000)
+            if kept is not None:
+                return ScanOutput(kept)
         media_type: str | None = None
         try:
             if len(data) > self.settings.max_file_bytes:
@@ -121,6 +133,8 @@ class Scanner:
         result = self._result(source, sha, len(data), media_type, extraction, findings, started, context)
         if ctx.warnings:
             result.warnings = [w.to_dict() for w in ctx.warnings]
+        if self.results is not None and reuse_key is not None:
+            self.results.put(reuse_key, result)
         return ScanOutput(result, extraction, ctx.warnings)
 
     def _result(

@@ -68,6 +68,9 @@ class ObjectInfo:
     etag: str | None
     version_id: str | None
     metadata: dict[str, str] = field(default_factory=dict)
+    sha256: str | None = None
+    """Hex SHA-256 of the whole object as the store verified it on upload (S3 ``ChecksumSHA256``
+    of type FULL_OBJECT), when it keeps one: the bytes' identity without reading them."""
 
     @property
     def version(self) -> str:

@@ -7,6 +7,8 @@ file that is always removed.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import os
 import threading
@@ -82,7 +84,7 @@ class S3Store:
 
     def stat(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
         self.check_bucket(bucket)
-        kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key, "ChecksumMode": "ENABLED"}
         if version_id:
             kwargs["VersionId"] = version_id
         with _translate(bucket, key):
@@ -94,6 +96,7 @@ class S3Store:
             etag=normalise_etag(head.get("ETag")),
             version_id=head.get("VersionId") or version_id,
             metadata=clean_metadata(head.get("Metadata", {})),
+            sha256=full_object_sha256(head),
         )
 
     @contextlib.contextmanager
@@ -121,6 +124,22 @@ class S3Store:
         with _translate(bucket, key):
             out = self.client.put_object(Bucket=bucket, Key=key, Body=data)
         return ObjectInfo(bucket, key, len(data), normalise_etag(out.get("ETag")), out.get("VersionId"))
+
+
+def full_object_sha256(head: Any) -> str | None:
+    """The hex SHA-256 of the whole object from a HEAD with ``ChecksumMode=ENABLED``, or None.
+
+    S3 checks a SHA-256 the uploader sends against the body and refuses the upload on a
+    mismatch, so the value is as good as hashing the download. A multipart upload's composite
+    checksum (``...-N``, type COMPOSITE) is a hash of part hashes, not of the bytes: None."""
+    value = head.get("ChecksumSHA256")
+    if not isinstance(value, str) or "-" in value or head.get("ChecksumType", "FULL_OBJECT") != "FULL_OBJECT":
+        return None
+    try:
+        digest = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return digest.hex() if len(digest) == 32 else None
 
 
 def _chunks(body: Any) -> Iterator[bytes]:

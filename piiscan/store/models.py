@@ -75,6 +75,8 @@ class Upload(Base):
     """The identity as keyed hashes ({key_id, kinds, hashes}): lets a rescan match ownership after the
     raw fields are erased (:meth:`piiscan.privacy.keys.EvidenceKeys.identity`)."""
     callback_url: Mapped[str | None] = mapped_column(String(2048))
+    stop_at_first_critical: Mapped[bool | None] = mapped_column(Boolean)
+    """The request's choice to end the scan at the first critical page; None: the worker's setting."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     scan: Mapped[Scan] = relationship(back_populates="upload", uselist=False)

@@ -39,6 +39,7 @@ class NewUpload:
     callback_url: str | None = None
     uploader_ip: str | None = None
     uploader_user_agent: str | None = None
+    stop_at_first_critical: bool | None = None
 
 
 def request_scan(db: Database, new: NewUpload) -> tuple[Scan, bool]:
@@ -62,6 +63,7 @@ def request_scan(db: Database, new: NewUpload) -> tuple[Scan, bool]:
                 callback_url=new.callback_url,
                 uploader_ip=new.uploader_ip,
                 uploader_user_agent=new.uploader_user_agent,
+                stop_at_first_critical=new.stop_at_first_critical,
             )
             session.add(upload)
             session.flush()

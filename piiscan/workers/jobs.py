@@ -23,7 +23,7 @@ from piiscan.rules.context import ScanContext, Uploader
 from piiscan.rules.ownership import OwnershipMatcher
 from piiscan.scanner.model import Finding
 from piiscan.scanner.pipeline import Scanner
-from piiscan.storage import StorageUnavailableError
+from piiscan.storage import StorageError, StorageUnavailableError
 from piiscan.store import repo, retention, review
 from piiscan.store.models import Scan, Upload, WebhookDelivery, utcnow
 from piiscan.store.views import scan_document
@@ -51,6 +51,7 @@ class _Job:
     version_id: str | None
     etag: str | None
     context: ScanContext
+    stop_at_critical: bool = False
 
 
 def backoff_s(retries: int, base: float, cap: float) -> float:
@@ -125,6 +126,25 @@ def _queue_webhook(session: Session, scan: Scan, event: str) -> str | None:
     return repo.add_delivery(session, scan, event, url, body).id
 
 
+def _reuse_by_checksum(services: Services, session: Session, scan: Scan, job: _Job, rules: str, key: str) -> bool:
+    """Reuse an earlier result when the store vouches for the bytes' SHA-256 (S3 ``ChecksumSHA256``),
+    without downloading them; False (and nothing changed) when it keeps none, or anything is off:
+    the download path then decides, and reports storage errors where it always did."""
+    try:
+        info = services.store.stat(job.bucket, job.key, job.version_id)
+    except StorageError:
+        return False
+    if info.sha256 is None or (job.etag is not None and info.etag != job.etag):
+        return False
+    earlier = repo.find_reusable(session, info.sha256, rules, key, scan.id)
+    if earlier is None:
+        return False
+    repo.reuse_scan(session, scan, earlier, f"s3://{job.bucket}/{job.key}", key)
+    review.enqueue_finished_scan(session, scan, services.settings.review_min_severity)
+    log.info("scan %s reused the result of scan %s (store checksum, rules and context)", scan.id, earlier.id)
+    return True
+
+
 def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOutcome:
     """Fetch, scan (or reuse an earlier result of the same bytes), persist, queue the webhook.
 
@@ -133,6 +153,9 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
     secret = settings.webhook_secret.get_secret_value()
     keys = EvidenceKeys.from_settings(settings)
     delivery_id: str | None = None
+    outcome: ScanOutcome | None = None
+    job: _Job | None = None
+    scanner = services.scanner()  # loaded before the transaction below takes the scan's row lock
     with services.db.session() as session:
         scan = repo.start_attempt(session, scan_id, retrying)
         if scan is None:
@@ -143,18 +166,29 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
                 f"or over the {settings.task_time_limit_s} s hard time limit); it is not tried again."
             )
             delivery_id = _fail(session, scan_id, "worker_lost", reason)
-            job = None
+            outcome = "failed"
         else:
             upload = scan.upload
             keep_identity_keys(upload, keys)  # a scan that fails from here on still leaves the hashes
-            job = _Job(upload.bucket, upload.object_key, upload.version_id, upload.etag, context_of(upload, keys))
-    if job is None:
+            stop = upload.stop_at_first_critical
+            job = _Job(
+                upload.bucket,
+                upload.object_key,
+                upload.version_id,
+                upload.etag,
+                context_of(upload, keys),
+                settings.stop_at_first_critical if stop is None else stop,
+            )
+            key = context_key(job.context, secret, job.stop_at_critical)
+            if _reuse_by_checksum(services, session, scan, job, scanner.rules.version, key):
+                # the attempt, the reuse and the webhook in one transaction: one commit, no download
+                delivery_id = _queue_webhook(session, scan, "scan.completed")
+                outcome = "reused"
+    if outcome is not None or job is None:
         _dispatch_delivery(services, delivery_id)
-        return "failed"
+        return outcome or "failed"
 
     source = f"s3://{job.bucket}/{job.key}"
-    scanner = services.scanner()
-    key = context_key(job.context, secret, settings.stop_at_first_critical)
     report = None
     with services.store.download(
         job.bucket, job.key, version_id=job.version_id, etag=job.etag, max_bytes=settings.max_file_bytes
@@ -170,7 +204,7 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
                 delivery_id = _queue_webhook(session, current, "scan.completed")
                 log.info("scan %s reused the result of scan %s (same bytes, rules and context)", scan_id, earlier.id)
         if earlier is None:
-            output = scanner.scan(downloaded.read_bytes(), source, job.context)
+            output = scanner.scan(downloaded.read_bytes(), source, job.context, stop_at_critical=job.stop_at_critical)
             _raise_if_timed_out(output.result.error)
             report = output.result.to_dict(reveal=False)
             hashes = finding_hashes(keys, output.result.findings)

@@ -79,6 +79,7 @@ def _new_upload(
     callback_url: str | None,
     uploader: UploaderIn | None = None,
     visibility: str | None = None,
+    stop_at_first_critical: bool | None = None,
 ) -> repo.NewUpload:
     """The upload row for one object: what the request says, else the object's piiscan-* metadata."""
     meta = info.metadata
@@ -100,6 +101,7 @@ def _new_upload(
         callback_url=callback_url or None,
         uploader_ip=str(given.ip) if given.ip else None,
         uploader_user_agent=given.user_agent,
+        stop_at_first_critical=stop_at_first_critical,
     )
 
 
@@ -148,6 +150,7 @@ def request_scan(body: ScanRequest, tenant: TenantDep, services: ServicesDep, re
         callback_url=callback_url or services.settings.callback_urls.get(tenant),
         uploader=body.uploader,
         visibility=body.visibility,
+        stop_at_first_critical=body.stop_at_first_critical,
     )
     return _queue(services, _Prepared(info, new), request)
 

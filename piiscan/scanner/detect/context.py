@@ -3,14 +3,19 @@
 ``LemmaContextAwareEnhancer.enhance_using_context`` starts with ``copy.deepcopy`` of every
 result (explanations and metadata included): a tenth of the analysis of a text page. The
 results it gets from ``AnalyzerEngine`` are fresh objects nobody else holds, so they are
-enhanced in place; the scoring itself is Presidio's, unchanged.
+enhanced in place; the scoring itself is Presidio's, unchanged. The token under a match is
+found by bisection over the token ends instead of a walk over the Doc (a Token object per
+word up to the match: 2-3 ms a text page).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import Any
 
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+from spacy.attrs import IDX, LENGTH
+from spacy.tokens import Doc
 
 
 class _Shared(list[Any]):
@@ -32,3 +37,29 @@ class InPlaceContextEnhancer(LemmaContextAwareEnhancer):
         if not any(getattr(recognizer, "context", None) for recognizer in recognizers):
             return raw_results  # no recognizer has context words: nothing can change
         return list(super().enhance_using_context(text, _Shared(raw_results), nlp_artifacts, recognizers, context))
+
+    @staticmethod
+    def _find_index_of_match_token(word: str, start: int, tokens: Any, tokens_indices: list[int]) -> int:
+        """Presidio's rule (the first token that starts at or ends after ``start``), by bisection."""
+        ends = token_ends(tokens, tokens_indices)
+        index = bisect_right(ends, start)
+        if index >= len(ends):
+            raise ValueError("Did not find the matched word in the list of tokens although it is expected")
+        return index
+
+
+_ENDS_KEY = "piiscan_token_ends"
+
+
+def token_ends(tokens: Any, tokens_indices: list[int]) -> list[int]:
+    """End offsets of the tokens, computed once per Doc (kept in its ``user_data``)."""
+    user_data = getattr(tokens, "user_data", None)
+    ends: list[int] | None = user_data.get(_ENDS_KEY) if user_data is not None else None
+    if ends is None or len(ends) != len(tokens_indices):
+        if isinstance(tokens, Doc):
+            ends = tokens.to_array([IDX, LENGTH]).sum(axis=1).tolist()  # no Token object per word
+        else:
+            ends = [start + len(token) for start, token in zip(tokens_indices, tokens, strict=False)]
+        if user_data is not None:
+            user_data[_ENDS_KEY] = ends
+    return ends

@@ -13,6 +13,7 @@ of the tagger and lemmatizer, which only serve context words such as "cards".
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 from typing import Any
 
 import numpy
@@ -56,8 +57,8 @@ def _needs_ner(line: str) -> bool:
     found = list(_CAPITALISED.finditer(line))
     if not found:
         return False
-    letters = [ch for ch in line if ch.isalpha()]
-    if all(ch.isupper() for ch in letters):
+    # no letter that is not upper case (str.isupper skips uncased letters, hence the second test)
+    if line.isupper() and (line.isascii() or all(ch.isupper() for ch in line if ch.isalpha())):
         return _caps_name_line(line)  # long headings and MRZs: no person there (names printed
         # under a label are LabelledNameRecognizer's); short lines are read truecased
     if len(_WORD.findall(line)) <= _SHORT_LINE_WORDS:
@@ -107,9 +108,6 @@ def ner_piece(text: str) -> str:
     return "\n".join(lines)
 
 
-_TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
-
-
 def fast_doc(vocab: Vocab, text: str) -> Doc:
     """Words and punctuation by regular expression, whitespace kept so offsets match the text.
 
@@ -121,24 +119,20 @@ def fast_doc(vocab: Vocab, text: str) -> Doc:
 
 def _tokenize(vocab: Vocab, text: str) -> tuple[Doc, list[str], list[int]]:
     """The Doc plus its words and their offsets, read without building a Token per word
-    (iterating a Doc creates Python objects; on a page that cost more than the NER)."""
-    words: list[str] = []
-    spaces: list[bool] = []
-    starts: list[int] = []
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        start = match.start()
-        if token[0].isspace():
-            if words and not spaces[-1] and token[0] == " " and not words[-1][0].isspace():
-                spaces[-1] = True
-                token = token[1:]
-                start += 1
-            if not token:
-                continue
-        words.append(token)
-        spaces.append(False)
-        starts.append(start)
+    (iterating a Doc creates Python objects; on a page that cost more than the NER).
+
+    One ``findall`` splits the text: a word or punctuation mark with the single space after
+    it (the token's trailing space), or a run of other whitespace (a token of its own). The
+    pieces tile the text, so the offsets are running sums of their lengths."""
+    found = _TOKEN_SPACE.findall(text)
+    words = [word or run for word, _, run in found]
+    spaces = [space == " " for _, space, _ in found]
+    starts = list(accumulate((len(a) + len(b) + len(c) for a, b, c in found), initial=0))
+    starts.pop()
     return Doc(vocab, words=words, spaces=spaces), words, starts
+
+
+_TOKEN_SPACE = re.compile(r"(\w+|[^\w\s])( ?)|(\s+)")
 
 
 def cheap_lemma(word: str) -> str:
