@@ -18,12 +18,59 @@ _CAPTION = re.compile(r"(?<![A-Za-z])names?(?![A-Za-z])", re.IGNORECASE)
 _WORD = r"(?:[A-Z][a-z'\-]+|[A-Z]{2,})"
 _NAME_LINE = re.compile(rf"(?m)^[ \t]*(?P<name>{_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_WORD}){{1,2}})[ \t]*$")
 _FORM_WORDS = frozenset(
-    (
-        "name names address date signature street city state zip phone number last first middle applicant "
-        "employer lender print type title social security form part section yes no page total amount item "
-        "employee information application request verification secretary department office county country "
-        "code the and of for to from usa united states"
-    ).split()
+    [
+        "name",
+        "names",
+        "address",
+        "date",
+        "signature",
+        "street",
+        "city",
+        "state",
+        "zip",
+        "phone",
+        "number",
+        "last",
+        "first",
+        "middle",
+        "applicant",
+        "employer",
+        "lender",
+        "print",
+        "type",
+        "title",
+        "social",
+        "security",
+        "form",
+        "part",
+        "section",
+        "yes",
+        "no",
+        "page",
+        "total",
+        "amount",
+        "item",
+        "employee",
+        "information",
+        "application",
+        "request",
+        "verification",
+        "secretary",
+        "department",
+        "office",
+        "county",
+        "country",
+        "code",
+        "the",
+        "and",
+        "of",
+        "for",
+        "to",
+        "from",
+        "usa",
+        "united",
+        "states",
+    ]
 )
 _MAX_CAPTION_CHARS = 160
 
