@@ -71,3 +71,10 @@ def test_form_fields_are_found_through_the_detector(scanner: Scanner) -> None:
     assert ("PERSON", "Alejandro Rosalez") in found
     assert ("PHONE_NUMBER", "555-0100") in found
     assert ("LOCATION", "Glendale") in found
+
+
+def test_form_recognizers_ignore_unrequested_entities() -> None:
+    text = "Name of employer\n\nAlejandro Rosalez\nPhone No.\n555-0100\nCity Glendale State CA ZIP 91201"
+    for recognizer in (LocalPhoneRecognizer(), FormAddressRecognizer(), FormNameRecognizer()):
+        assert recognizer.analyze(text, ["US_SSN"]) == []
+        assert len(recognizer.analyze(text, recognizer.supported_entities)) == 1
