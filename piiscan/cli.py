@@ -94,6 +94,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         baseline=not args.no_baseline,
         json_out=args.json,
         peer_dir=args.peer_dir or DEFAULT_PEER_DIR,
+        misses=args.misses,
     )
     return run_eval(options, sys.stdout)
 
@@ -232,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--peer-dir", type=Path, help="peer corpus (default <repo>/../shared/corpus/peer)")
     ev.add_argument("--no-baseline", action="store_true", help="skip plain Presidio on plain Tesseract")
     ev.add_argument("--json", type=Path, metavar="OUT", help="also write every figure as JSON (no raw values)")
+    ev.add_argument("--misses", action="store_true", help="also list every miss and false alarm per file (masked)")
     ev.set_defaults(func=cmd_eval)
 
     srv = sub.add_parser("serve", help="run the scan service's HTTP API (upload hook, scans)")

@@ -47,6 +47,24 @@ def masked(text: str) -> str:
     return f"{first}***"
 
 
+def _masked_entity(entity: Entity) -> dict[str, Any]:
+    return {"type": entity.entity_type, "page": entity.page, "masked": masked(entity.text)}
+
+
+def render_misses(summary: dict[str, Any]) -> str:
+    """Every piiscan miss and false alarm, file by file, values masked: where to look next."""
+    lines = [f"Per-file misses and false alarms ({summary['corpus']}; values masked):"]
+    for row in summary["items"]:
+        misses, alarms = row.get("misses", []), row.get("false_alarms", [])
+        if not misses and not alarms:
+            continue
+        lines.append(f"  {row['file']}: {len(misses)} missed, {len(alarms)} false alarms")
+        for kind, entries in (("miss", misses), ("false", alarms)):
+            for e in entries:
+                lines.append(f"    {kind:<6}{e['type']:<20}{e['masked']:<8}page {e['page']}")
+    return "\n".join(lines) + "\n"
+
+
 def _figures(counts: Counts) -> dict[str, Any]:
     return {
         "tp": counts.tp,
@@ -136,6 +154,9 @@ def summarise(run: CorpusRun) -> dict[str, Any]:
                     if item.entities[i].entity_type in unsupported:
                         unsupported[item.entities[i].entity_type].tp += 1
             row[name] = {"verdict": system.verdict, "seconds": round(system.seconds, 3), **_row_counts(counts)}
+        row["misses"] = [_masked_entity(item.entities[i]) for i in matches["piiscan"].missed]
+        piiscan_found = _found(run, item_run.piiscan)
+        row["false_alarms"] = [_masked_entity(piiscan_found[j]) for j in matches["piiscan"].false]
         items_out.append(row)
 
         baseline_hits = {i for i, _ in matches["baseline"].pairs} if "baseline" in matches else None

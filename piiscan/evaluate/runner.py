@@ -129,6 +129,8 @@ class EvalOptions:
     json_out: Path | None = None
     peer_dir: Path = DEFAULT_PEER_DIR
     quiet: bool = False
+    misses: bool = False
+    """Also print every miss and false alarm per file (masked)."""
 
 
 def prepare_synthetic(directory: Path, n: int, seed: int, out: TextIO) -> Corpus:
@@ -199,17 +201,21 @@ def run_eval(options: EvalOptions, out: TextIO) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         runs = evaluate(corpora, options.baseline, quiet=options.quiet)
-    write_report(runs, out, options.json_out)
+    write_report(runs, out, options.json_out, options.misses)
     return 0
 
 
-def write_report(runs: list[CorpusRun], out: TextIO, json_out: Path | None = None) -> dict[str, Any]:
+def write_report(
+    runs: list[CorpusRun], out: TextIO, json_out: Path | None = None, misses: bool = False
+) -> dict[str, Any]:
     """Print every corpus's tables, then the headline as the last line (one JSON object)."""
-    from piiscan.evaluate.report import headline, render, summarise
+    from piiscan.evaluate.report import headline, render, render_misses, summarise
 
     summaries = [summarise(run) for run in runs]
     for summary in summaries:
         out.write(render(summary))
+        if misses:
+            out.write(render_misses(summary))
     line = headline(summaries)
     if json_out is not None:
         json_out.write_text(json.dumps({"corpora": summaries, "headline": line}, indent=2) + "\n")

@@ -45,7 +45,7 @@ def test_eval_on_a_few_synthetic_files(tmp_path: Path, scanner: Scanner) -> None
     runs = evaluate([corpus], with_baseline=True, quiet=True, scanner=scanner)
     out = io.StringIO()
     json_path = tmp_path / "eval.json"
-    line = write_report(runs, out, json_path)
+    line = write_report(runs, out, json_path, misses=True)
     printed = out.getvalue()
 
     # Structure: the table, its overall row, verdicts, timing and misses; the JSON line last.
@@ -59,6 +59,7 @@ def test_eval_on_a_few_synthetic_files(tmp_path: Path, scanner: Scanner) -> None
         "clean files flagged",
         "Timing: piiscan",
         "Worst piiscan misses",
+        "Per-file misses and false alarms (synthetic",
     ):
         assert heading in printed, heading
     assert "DATE_TIME *partial labels" in printed
@@ -81,6 +82,10 @@ def test_eval_on_a_few_synthetic_files(tmp_path: Path, scanner: Scanner) -> None
     assert summary["verdicts"]["piiscan"]["clean_flagged"][1] == 1
     assert sum(summary["verdicts"]["piiscan"]["confusion"]["clean"].values()) == 1
     assert len(summary["items"]) == 4
+    # the per-file lists account for every miss and every false positive in the table
+    assert sum(len(row["misses"]) for row in summary["items"]) == summary["misses_total"]
+    false_total = sum(t["piiscan"]["fp"] for t in summary["types"])
+    assert sum(len(row["false_alarms"]) for row in summary["items"]) == false_total
 
     # No labelled value, however it is spaced, may reach the printed report or the JSON file.
     written = json_path.read_text()
@@ -97,6 +102,7 @@ def test_eval_on_a_few_synthetic_files(tmp_path: Path, scanner: Scanner) -> None
 def test_eval_subcommand_defaults() -> None:
     args = build_parser().parse_args(["eval"])
     assert (args.corpus, args.n, args.seed, args.no_baseline, args.json) == ("all", 4, 7, False, None)
+    assert args.misses is False
     assert args.func.__name__ == "cmd_eval"
     assert DEFAULT_PEER_DIR.name == "peer" and DEFAULT_PEER_DIR.parent.name == "corpus"
 

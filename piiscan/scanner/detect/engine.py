@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from piiscan.scanner.detect.filters import plausible_entities, suppress
+from piiscan.scanner.detect.ocr_confidence import doubtful_ocr_guess
 from piiscan.scanner.language import detect_language
 from piiscan.scanner.masking import mask
 from piiscan.scanner.model import Finding, TextSegment
@@ -96,6 +97,8 @@ class Detector:
         findings = []
         for segment, found in by_segment.values():
             for f in suppress(found, texts[id(segment)], segment.language):
+                if doubtful_ocr_guess(f, segment):
+                    continue
                 # masks and boxes are set after filtering, which may trim a span
                 f.masked = mask(f.entity_type, f.text)
                 f.bbox = segment.bbox_for(f.start, f.end)

@@ -12,9 +12,12 @@ from presidio_analyzer.nlp_engine import NlpEngineProvider
 
 from piiscan.scanner.detect.recognizers import (
     CardNameRecognizer,
+    FormAddressRecognizer,
+    FormNameRecognizer,
     GpsCoordinatesRecognizer,
     LabelledNameRecognizer,
     LicenceNumberRecognizer,
+    LocalPhoneRecognizer,
     MrzRecognizer,
     SplitEmailRecognizer,
     StreetAddressRecognizer,
@@ -502,21 +505,57 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
     [
         (
             "en",
-            {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE", "LOCATION"},
+            {
+                "MRZ",
+                "GPS_COORDINATES",
+                "STREET_ADDRESS",
+                "PERSON",
+                "EMAIL_ADDRESS",
+                "US_DRIVER_LICENSE",
+                "LOCATION",
+                "PHONE_NUMBER",
+            },
         ),
         (
             "de",
-            {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE", "LOCATION"},
+            {
+                "MRZ",
+                "GPS_COORDINATES",
+                "STREET_ADDRESS",
+                "PERSON",
+                "EMAIL_ADDRESS",
+                "US_DRIVER_LICENSE",
+                "LOCATION",
+                "PHONE_NUMBER",
+            },
         ),
         (
             "fr",
-            {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE", "LOCATION"},
+            {
+                "MRZ",
+                "GPS_COORDINATES",
+                "STREET_ADDRESS",
+                "PERSON",
+                "EMAIL_ADDRESS",
+                "US_DRIVER_LICENSE",
+                "LOCATION",
+                "PHONE_NUMBER",
+            },
         ),
         (
             "es",
-            {"MRZ", "GPS_COORDINATES", "STREET_ADDRESS", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE", "LOCATION"},
+            {
+                "MRZ",
+                "GPS_COORDINATES",
+                "STREET_ADDRESS",
+                "PERSON",
+                "EMAIL_ADDRESS",
+                "US_DRIVER_LICENSE",
+                "LOCATION",
+                "PHONE_NUMBER",
+            },
         ),
-        ("it", {"MRZ", "GPS_COORDINATES", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE", "LOCATION"}),
+        ("it", {"MRZ", "GPS_COORDINATES", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE", "LOCATION", "PHONE_NUMBER"}),
     ],
 )
 def test_custom_recognizers(language: str, entities: set[str]) -> None:
@@ -535,7 +574,10 @@ def test_recognizers_ignore_unrequested_entities() -> None:
             | SplitEmailRecognizer
             | CardNameRecognizer
             | LicenceNumberRecognizer
-            | UsPlaceRecognizer,
+            | UsPlaceRecognizer
+            | LocalPhoneRecognizer
+            | FormAddressRecognizer
+            | FormNameRecognizer,
         ):
             continue  # tested in their own modules
         assert isinstance(recognizer, MrzRecognizer | GpsCoordinatesRecognizer | StreetAddressRecognizer)

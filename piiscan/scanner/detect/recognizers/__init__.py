@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer
 
+from piiscan.scanner.detect.recognizers.form_address import FormAddressRecognizer
+from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
 from piiscan.scanner.detect.recognizers.id_fields import CardNameRecognizer, LicenceNumberRecognizer
 from piiscan.scanner.detect.recognizers.labelled_name import LabelledNameRecognizer
+from piiscan.scanner.detect.recognizers.local_phone import LocalPhoneRecognizer
 from piiscan.scanner.detect.recognizers.mrz import MrzData, MrzRecognizer, parse_mrz
 from piiscan.scanner.detect.recognizers.split_email import SplitEmailRecognizer
 from piiscan.scanner.detect.recognizers.street_address import StreetAddressRecognizer
@@ -15,9 +18,12 @@ from piiscan.scanner.detect.recognizers.us_place import UsPlaceRecognizer
 
 __all__ = [
     "CardNameRecognizer",
+    "FormAddressRecognizer",
+    "FormNameRecognizer",
     "GpsCoordinatesRecognizer",
     "LabelledNameRecognizer",
     "LicenceNumberRecognizer",
+    "LocalPhoneRecognizer",
     "MrzData",
     "MrzRecognizer",
     "SplitEmailRecognizer",
@@ -42,6 +48,9 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         CardNameRecognizer(supported_language=language),
         LicenceNumberRecognizer(supported_language=language),
         UsPlaceRecognizer(supported_language=language),
+        LocalPhoneRecognizer(supported_language=language),
+        FormAddressRecognizer(supported_language=language),
+        FormNameRecognizer(supported_language=language),
     ]
     if language in StreetAddressRecognizer.SUPPORTED_LANGUAGES:
         recognizers.append(StreetAddressRecognizer(supported_language=language))

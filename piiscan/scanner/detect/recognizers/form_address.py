@@ -1,0 +1,62 @@
+"""LOCATION from the boxed address fields of printed forms: "Street 3533 Rosa View Unit # 5",
+"City Glendale State CA ZIP 91201".
+
+Loan and benefit forms print each address part after a one-word field label, and the next
+field's label follows on the same OCR line. Without a comma or a street suffix neither
+spaCy nor the street address recognizer sees a place there; the pair of labels around the
+value is the evidence, so the value is taken only between a label and the next one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+_WORD = r"[A-Z][A-Za-z'\-]+"
+_CITY = re.compile(
+    rf"(?<![A-Za-z])City[ \t]*:?[ \t]+(?P<value>{_WORD}(?:[ \t]+{_WORD}){{0,2}}?)"
+    r"[ \t]*,?[ \t]+State[ \t]*:?[ \t]+[A-Z]{2}(?![A-Za-z])"
+)
+_STREET = re.compile(
+    rf"(?<![A-Za-z])Street[ \t]*:?[ \t]+(?P<value>\d{{1,6}}[ \t]+{_WORD}(?:[ \t]+{_WORD}){{0,3}}?)"
+    r"[ \t]+(?:Unit|Apt\.?|Apartment|Suite|City)(?![A-Za-z])"
+)
+
+
+class FormAddressRecognizer(EntityRecognizer):
+    """LOCATION for a street or city value framed by a form's field labels."""
+
+    name: str
+    SCORE = 0.7
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=["LOCATION"], supported_language=supported_language, name="FormAddressRecognizer"
+        )
+
+    def load(self) -> None:
+        """Nothing to load: the patterns are compiled at import."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if "LOCATION" not in entities or ("City" not in text and "Street" not in text):
+            return []
+        results = []
+        for pattern in (_CITY, _STREET):
+            for match in pattern.finditer(text):
+                results.append(
+                    RecognizerResult(
+                        entity_type="LOCATION",
+                        start=match.start("value"),
+                        end=match.end("value"),
+                        score=self.SCORE,
+                        recognition_metadata={
+                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                        },
+                    )
+                )
+        return results

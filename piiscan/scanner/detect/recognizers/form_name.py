@@ -1,0 +1,129 @@
+"""PERSON for a full name alone on its line under a form field whose caption mentions a name:
+"1. To (Name and address of employer)" above "Alejandro Rosalez".
+
+Form captions are long ("Print or type name signed in Item 26") and end without a colon, so
+the labelled-name recognizer, which wants "Label: value", does not see them, and spaCy takes
+two capitalised words on a line of their own for anything. The caption above is the evidence;
+the value must look like a name (two or three capitalised words, none a form word).
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+_CAPTION = re.compile(r"(?<![A-Za-z])names?(?![A-Za-z])", re.IGNORECASE)
+_WORD = r"(?:[A-Z][a-z'\-]+|[A-Z]{2,})"
+_NAME_LINE = re.compile(rf"(?m)^[ \t]*(?P<name>{_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_WORD}){{1,2}})[ \t]*$")
+_FORM_WORDS = frozenset(
+    [
+        "name",
+        "names",
+        "address",
+        "date",
+        "signature",
+        "street",
+        "city",
+        "state",
+        "zip",
+        "phone",
+        "number",
+        "last",
+        "first",
+        "middle",
+        "applicant",
+        "employer",
+        "lender",
+        "print",
+        "type",
+        "title",
+        "social",
+        "security",
+        "form",
+        "part",
+        "section",
+        "yes",
+        "no",
+        "page",
+        "total",
+        "amount",
+        "item",
+        "employee",
+        "information",
+        "application",
+        "request",
+        "verification",
+        "secretary",
+        "department",
+        "office",
+        "county",
+        "country",
+        "code",
+        "the",
+        "and",
+        "of",
+        "for",
+        "to",
+        "from",
+        "usa",
+        "united",
+        "states",
+    ]
+)
+_MAX_CAPTION_CHARS = 160
+
+
+class FormNameRecognizer(EntityRecognizer):
+    """PERSON for a name line directly under a caption that asks for a name."""
+
+    name: str
+    SCORE = 0.65
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=["PERSON"], supported_language=supported_language, name="FormNameRecognizer"
+        )
+
+    def load(self) -> None:
+        """Nothing to load: the patterns are compiled at import."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if "PERSON" not in entities or not _CAPTION.search(text):
+            return []
+        results = []
+        for match in _NAME_LINE.finditer(text):
+            words = [w.lower() for w in re.findall(r"[A-Za-z'\-]+", match.group("name"))]
+            if any(w in _FORM_WORDS for w in words):
+                continue
+            caption = _line_above(text, match.start())
+            if len(caption) > _MAX_CAPTION_CHARS or not _CAPTION.search(caption) or ":" in caption:
+                continue  # "Name: X" captions are the labelled-name recognizer's
+            results.append(
+                RecognizerResult(
+                    entity_type="PERSON",
+                    start=match.start("name"),
+                    end=match.end("name"),
+                    score=self.SCORE,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+            )
+        return results
+
+
+def _line_above(text: str, position: int) -> str:
+    """The nearest non-blank line above the line holding ``position``."""
+    end = text.rfind("\n", 0, position)
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if line.strip():
+            return line
+        end = start - 1
+    return ""

@@ -1,0 +1,75 @@
+"""Seven-digit local phone numbers (``555-0100``) written in a field labelled as a phone.
+
+Forms still ask for a "Home Phone" with an empty area-code box, and people write the local
+number alone. python-phonenumbers rightly refuses a US number without its area code, so
+these were never found. Seven digits with one dash are also order and reference numbers,
+so the phone label in the same line, or in the line just above (a form's column header),
+is required.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+_NUMBER = re.compile(r"(?<![\w\-/.])(?P<number>[2-9]\d{2}-\d{4})(?![\w\-/]|\.\d)")
+_LABEL = re.compile(r"(?<![a-z])(?:phone|telephone|tel|cell|mobile|telefon|t[ée]l[ée]phone|tel[ée]fono)(?![a-z])")
+_AREA_CODE_BEFORE = re.compile(r"\d[ \t)\].\-]*$")
+"""A digit just before means this is the tail of a longer number, which the main recognizer reads."""
+
+
+class LocalPhoneRecognizer(EntityRecognizer):
+    """PHONE_NUMBER for ``NNN-NNNN`` after a phone label on its line or the line above."""
+
+    name: str
+    SCORE = 0.6
+
+    def __init__(self, supported_language: str = "en") -> None:
+        super().__init__(
+            supported_entities=["PHONE_NUMBER"], supported_language=supported_language, name="LocalPhoneRecognizer"
+        )
+
+    def load(self) -> None:
+        """Nothing to load: the patterns are compiled at import."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if "PHONE_NUMBER" not in entities:
+            return []
+        results = []
+        for match in _NUMBER.finditer(text):
+            start = match.start("number")
+            line_start = text.rfind("\n", 0, start) + 1
+            before = text[line_start:start]
+            if _AREA_CODE_BEFORE.search(before):
+                continue
+            if not _LABEL.search(before.lower()) and not _LABEL.search(_previous_line(text, line_start).lower()):
+                continue
+            results.append(
+                RecognizerResult(
+                    entity_type="PHONE_NUMBER",
+                    start=start,
+                    end=match.end("number"),
+                    score=self.SCORE,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+            )
+        return results
+
+
+def _previous_line(text: str, line_start: int) -> str:
+    """The nearest non-blank line above the one starting at ``line_start``."""
+    end = line_start - 1
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if line.strip():
+            return line
+        end = start - 1
+    return ""
