@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import json
 from functools import lru_cache
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -228,6 +230,22 @@ class Settings(BaseSettings):
         """The networks callbacks may reach besides public ones; loopback too when embedded (the demo receiver)."""
         return [*self.callback_allowed_networks, *(("127.0.0.0/8", "::1/128") if self.embedded else ())]
 
+    def as_environment(self) -> dict[str, str]:
+        """``PIISCAN_*`` variables that give a child process (a worker, beat) these very settings:
+        every field set or different from its default, secrets included, complex values as JSON."""
+        out: dict[str, str] = {}
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if name not in self.model_fields_set and value == field.get_default(call_default_factory=True):
+                continue
+            if value is None:
+                continue
+            plain = _plain(value)
+            if isinstance(plain, bool):
+                plain = "true" if plain else "false"
+            out[f"PIISCAN_{name.upper()}"] = str(plain) if isinstance(plain, str | int | float) else json.dumps(plain)
+        return out
+
     def service_problems(self, for_api: bool = True) -> list[str]:
         """What keeps this configuration from running the service (API or worker) outside embedded mode."""
         if self.embedded:
@@ -262,3 +280,16 @@ _DEFAULT_SECRETS = frozenset({"changethis", "changeme", "secret", "password", "t
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with secrets revealed and models as dicts: what an environment variable carries."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, BaseModel):
+        return {k: _plain(v) for k, v in value.__dict__.items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

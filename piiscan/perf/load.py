@@ -212,19 +212,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
     """The environment of a ``piiscan worker`` subprocess configured like ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIISCAN_")}
     env.update(AWS)
-    env.update(
-        {
-            "PIISCAN_DATABASE_URL": settings.database_url,
-            "PIISCAN_DATABASE_SCHEMA": settings.database_schema or "",
-            "PIISCAN_BROKER_URL": settings.broker_url,
-            "PIISCAN_TASK_QUEUE": settings.task_queue,
-            "PIISCAN_S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
-            "PIISCAN_BUCKETS": json.dumps(settings.buckets),
-            "PIISCAN_WEBHOOK_SECRET": settings.webhook_secret.get_secret_value(),
-            "PIISCAN_DOWNLOAD_DIR": settings.download_dir or "",
-            "PIISCAN_CALLBACK_ALLOWED_NETWORKS": json.dumps(settings.callback_allowed_networks),
-        }
-    )
+    env.update(settings.as_environment())
     return env
 
 

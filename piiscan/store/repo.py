@@ -145,44 +145,8 @@ Hashes = list[tuple[str, str] | None]
 """Per finding of a report, in order: ``(key id, keyed hash)`` of its normalised value, or None."""
 
 
-def complete_scan(
-    session: Session, scan: Scan, report: dict[str, Any], context_key: str, hashes: Hashes | None = None
-) -> None:
-    """Store the masked report (``ScanResult.to_dict(reveal=False)``), its findings with the keyed
-    hashes of their values, and the scanner's verdict, and erase the uploader identity. The store
-    never receives raw values."""
-    scan.status = "done"
-    scan.failure_code = scan.failure_reason = None
-    scan.sha256 = report.get("sha256")
-    scan.media_type = report.get("media_type")
-    scan.size = report.get("size")
-    scan.pages = report.get("pages")
-    scan.verdict = report["verdict"]
-    scan.severity = report["severity"]
-    scan.rule_pack_version = report.get("rule_pack_version")
-    scan.context_key = context_key
-    scan.report = report
-    scan.elapsed_ms = report.get("elapsed_ms")
-    for i, finding in enumerate(report["findings"]):
-        scan.findings.append(_finding_row(finding, hashes[i] if hashes and i < len(hashes) else None))
-    scan.verdicts.append(
-        VerdictRow(
-            verdict=report["verdict"],
-            severity=report["severity"],
-            rule_pack_version=report.get("rule_pack_version"),
-            rules=report["rules"],
-            decided_by="scanner",
-        )
-    )
-    _finish(scan)
-
-
-def replace_result(session: Session, scan: Scan, report: dict[str, Any], hashes: Hashes | None = None) -> None:
-    """A priority rescan's result replaces the findings, verdict and report of a finished scan
-    (the verdict history keeps the earlier one); the scan's reuse identity stays as it was."""
-    for row in list(scan.findings):
-        scan.findings.remove(row)
-    session.flush()
+def _apply_report(scan: Scan, report: dict[str, Any], hashes: Hashes | None, decided_by: str) -> None:
+    """The masked report, its finding rows with their keyed hashes, and a verdict row by ``decided_by``."""
     scan.status = "done"
     scan.failure_code = scan.failure_reason = None
     for name in ("sha256", "media_type", "size", "pages"):
@@ -192,9 +156,6 @@ def replace_result(session: Session, scan: Scan, report: dict[str, Any], hashes:
     scan.rule_pack_version = report.get("rule_pack_version")
     scan.report = report
     scan.elapsed_ms = report.get("elapsed_ms")
-    scan.evidence_purged_at = None
-    scan.rescans += 1
-    scan.rescan_requested_at = None
     for i, finding in enumerate(report["findings"]):
         scan.findings.append(_finding_row(finding, hashes[i] if hashes and i < len(hashes) else None))
     scan.verdicts.append(
@@ -203,10 +164,32 @@ def replace_result(session: Session, scan: Scan, report: dict[str, Any], hashes:
             severity=report["severity"],
             rule_pack_version=report.get("rule_pack_version"),
             rules=report["rules"],
-            decided_by="rescan",
+            decided_by=decided_by,
         )
     )
     _finish(scan)
+
+
+def complete_scan(
+    session: Session, scan: Scan, report: dict[str, Any], context_key: str, hashes: Hashes | None = None
+) -> None:
+    """Store the masked report (``ScanResult.to_dict(reveal=False)``), its findings with the keyed
+    hashes of their values, and the scanner's verdict, and erase the uploader identity. The store
+    never receives raw values."""
+    scan.context_key = context_key
+    _apply_report(scan, report, hashes, "scanner")
+
+
+def replace_result(session: Session, scan: Scan, report: dict[str, Any], hashes: Hashes | None = None) -> None:
+    """A priority rescan's result replaces the findings, verdict and report of a finished scan
+    (the verdict history keeps the earlier one); the scan's reuse identity stays as it was."""
+    for row in list(scan.findings):
+        scan.findings.remove(row)
+    session.flush()
+    scan.evidence_purged_at = None
+    scan.rescans += 1
+    scan.rescan_requested_at = None
+    _apply_report(scan, report, hashes, "rescan")
 
 
 def reuse_scan(session: Session, scan: Scan, earlier: Scan, source: str, context_key: str) -> None:

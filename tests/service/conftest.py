@@ -224,34 +224,7 @@ def db(service_settings: Settings) -> Iterator[Database]:
 def worker_env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIISCAN_")}
     env.update(AWS)
-    env.update(
-        {
-            "PIISCAN_DATABASE_URL": settings.database_url,
-            "PIISCAN_DATABASE_SCHEMA": settings.database_schema or "",
-            "PIISCAN_BROKER_URL": settings.broker_url,
-            "PIISCAN_TASK_QUEUE": settings.task_queue,
-            "PIISCAN_S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
-            "PIISCAN_BUCKETS": json.dumps(settings.buckets),
-            "PIISCAN_WEBHOOK_SECRET": settings.webhook_secret.get_secret_value(),
-            "PIISCAN_MAX_FILE_BYTES": str(settings.max_file_bytes),
-            "PIISCAN_TASK_RETRY_BACKOFF_S": str(settings.task_retry_backoff_s),
-            "PIISCAN_TASK_RETRY_BACKOFF_MAX_S": str(settings.task_retry_backoff_max_s),
-            "PIISCAN_TASK_MAX_RETRIES": str(settings.task_max_retries),
-            "PIISCAN_WEBHOOK_MAX_ATTEMPTS": str(settings.webhook_max_attempts),
-            "PIISCAN_DOWNLOAD_DIR": settings.download_dir or "",
-            "PIISCAN_CALLBACK_ALLOWED_NETWORKS": json.dumps(settings.callback_allowed_networks),
-            "PIISCAN_S3_READ_TIMEOUT_S": str(settings.s3_read_timeout_s),
-            "PIISCAN_S3_CONNECT_TIMEOUT_S": str(settings.s3_connect_timeout_s),
-            "PIISCAN_S3_MAX_ATTEMPTS": str(settings.s3_max_attempts),
-            "PIISCAN_WEBHOOK_TIMEOUT_S": str(settings.webhook_timeout_s),
-            "PIISCAN_SCAN_MAX_ATTEMPTS": str(settings.scan_max_attempts),
-            "PIISCAN_MAX_IMAGE_PIXELS": str(settings.max_image_pixels),
-            "PIISCAN_WORKER_MAX_MEMORY_MB": str(settings.worker_max_memory_mb),
-        }
-    )
-    if settings.evidence_keys:
-        env["PIISCAN_EVIDENCE_KEYS"] = json.dumps({k: v.get_secret_value() for k, v in settings.evidence_keys.items()})
-        env["PIISCAN_EVIDENCE_KEY_ID"] = settings.evidence_key_id or ""
+    env.update(settings.as_environment())
     return env
 
 
