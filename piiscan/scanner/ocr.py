@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from PIL import Image, ImageFilter
+from PIL import Image, ImageFilter, ImageStat
 
 from piiscan.scanner.errors import OcrTimeoutError, OcrUnavailableError
 from piiscan.scanner.language import TESSERACT_PACKS, detect_language
@@ -185,7 +185,7 @@ def ocr_image(image: Image.Image, page: int, settings: Settings, engine: OcrEngi
     engine = engine or get_engine(settings)
     prepared, factor = prepare(image, settings)
     words = parse_words(engine.tsv(prepared, settings.ocr_languages, settings.ocr_timeout_s))
-    if settings.ocr_repair and _poor(words, prepared):
+    if settings.ocr_repair and _poor(words, prepared) and not _blank(prepared):
         words = _repair(words, prepared, engine, settings)
     if settings.ocr_repair:
         words = _reread_small_print(words, prepared, engine, settings)
@@ -226,6 +226,18 @@ def _poor(words: list[OcrWord], image: Image.Image) -> bool:
     if len(words) < _MIN_WORDS:
         return min(image.size) >= 200
     return _mean_conf(words) < _POOR_MEAN_CONF
+
+
+_BLANK_STD = 2.0
+"""Grey-level spread under which a page is one colour (JPEG noise included): it can hold no text."""
+
+
+def _blank(image: Image.Image) -> bool:
+    """A page of one colour: turning, binarising or levelling it reads nothing, so the repair
+    passes (up to seven more reads) are skipped. Measured on a thumbnail: cheap, noise-tolerant."""
+    thumb = image.convert("L")
+    thumb.thumbnail((256, 256))
+    return float(ImageStat.Stat(thumb).stddev[0]) < _BLANK_STD
 
 
 def _best(current: list[OcrWord], candidate: list[OcrWord]) -> list[OcrWord]:
