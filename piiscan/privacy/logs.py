@@ -39,12 +39,7 @@ class RedactingFilter(logging.Filter):
     """Masks personal values in a record's message, traceback and string extras; never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a bad format string: keep the template only
-            message = str(record.msg)
-        record.msg = redact(message)
-        record.args = None
+        self._message(record)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
@@ -55,6 +50,35 @@ class RedactingFilter(logging.Filter):
             if name not in _STANDARD and isinstance(value, str):
                 setattr(record, name, redact(value))
         return True
+
+    @staticmethod
+    def _message(record: logging.LogRecord) -> None:
+        """Redact the template and each argument apart, keeping the arguments' shape: formatters
+        such as uvicorn's access log unpack ``record.args``. Merged when that cannot be kept."""
+        try:
+            record.getMessage()
+            msg = redact(str(record.msg))
+            args: Any = record.args
+            if isinstance(args, tuple):
+                args = tuple(_redact_arg(a) for a in args)
+            elif isinstance(args, dict):
+                args = {k: _redact_arg(v) for k, v in args.items()}
+            candidate = logging.makeLogRecord({"msg": msg, "args": args})
+            candidate.getMessage()  # still formats
+            record.msg, record.args = msg, args
+        except Exception:  # a bad format string or an argument that changed its kind: one plain string
+            try:
+                message = record.getMessage()
+            except Exception:
+                message = str(record.msg)
+            record.msg, record.args = redact(message), None
+
+
+def _redact_arg(value: Any) -> Any:
+    """Short numbers stay numbers (``%d``); anything else is redacted as the text it prints as."""
+    if value is None or (isinstance(value, bool | int | float) and redact(str(value)) == str(value)):
+        return value
+    return redact(value if isinstance(value, str) else str(value))
 
 
 _STANDARD = frozenset(logging.LogRecord("x", 0, "x", 0, "x", None, None).__dict__) | {"message", "asctime"}

@@ -79,3 +79,42 @@ def test_json_lines_are_structured_and_redacted() -> None:
     line = json.loads(stream.getvalue())
     assert line["msg"] == "scan 3fa85f6412344562b3fc2c963f66afa6 done" and line["level"] == "INFO"
     assert line["sha256"] == "ab" * 32 and line["to"] == logs.REDACTED
+
+
+def test_arguments_keep_their_shape_for_formatters_that_unpack_them() -> None:
+    """uvicorn's access formatter unpacks ``record.args`` (client, method, path, version, status)."""
+    record = logging.makeLogRecord(
+        {
+            "msg": '%s - "%s %s HTTP/%s" %d',
+            "args": ("127.0.0.1:5000", "GET", "/v1/find?email=clara.jensen@example.com", "1.1", 200),
+        }
+    )
+    logs.RedactingFilter().filter(record)
+    assert isinstance(record.args, tuple) and len(record.args) == 5
+    client, method, path, version, status = record.args
+    assert (client, method, version, status) == ("127.0.0.1:5000", "GET", "1.1", 200)
+    assert "clara" not in record.getMessage() and logs.REDACTED in path
+
+
+@pytest.mark.parametrize("number", [2125550173, 4111111111111111])
+def test_long_numbers_in_arguments_are_redacted_even_under_percent_d(number: int) -> None:
+    record = logging.makeLogRecord({"msg": "value %d and %s", "args": (number, number)})
+    logs.RedactingFilter().filter(record)
+    assert str(number) not in record.getMessage() and logs.REDACTED in record.getMessage()
+
+
+def test_uvicorn_access_lines_format_after_redaction() -> None:
+    from uvicorn.logging import AccessFormatter
+
+    record = logging.makeLogRecord(
+        {
+            "name": "uvicorn.access",
+            "levelno": logging.INFO,
+            "levelname": "INFO",
+            "msg": '%s - "%s %s HTTP/%s" %d',
+            "args": ("127.0.0.1:5000", "GET", "/healthz?phone=+12125550199", "1.1", 200),
+        }
+    )
+    logs.RedactingFilter().filter(record)
+    line = AccessFormatter(use_colors=False).format(record)
+    assert "GET /healthz?phone=" in line and "5550199" not in line and "200" in line
