@@ -253,7 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     wrk.add_argument("--hostname", help="Celery node name (default celery@<host>)")
     wrk.set_defaults(func=cmd_worker)
 
-    bt = sub.add_parser("beat", help="run the scheduler that re-sends lost scans and webhooks every minute")
+    bt = sub.add_parser(
+        "beat", help="run the scheduler: re-sends lost scans and webhooks every minute, retention purge hourly"
+    )
     bt.add_argument("--loglevel", default="INFO")
     bt.add_argument("--schedule", default="/tmp/piiscan-beat-schedule", help="beat's schedule file")
     bt.set_defaults(func=cmd_beat)
