@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 _WORD = r"[A-Z][A-Za-z'\-]+"
 _CITY = re.compile(
@@ -25,19 +27,13 @@ _STREET = re.compile(
 )
 
 
-class FormAddressRecognizer(EntityRecognizer):
+class FormAddressRecognizer(OwnRecognizer):
     """LOCATION for a street or city value framed by a form's field labels."""
 
     name: str
     SCORE = 0.7
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=["LOCATION"], supported_language=supported_language, name="FormAddressRecognizer"
-        )
-
-    def load(self) -> None:
-        """Nothing to load: the patterns are compiled at import."""
+    ENTITY = "LOCATION"
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None

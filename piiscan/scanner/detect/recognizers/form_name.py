@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 _CAPTION = re.compile(r"(?<![A-Za-z])names?(?![A-Za-z])", re.IGNORECASE)
 _WORD = r"(?:[A-Z][a-z'\-]+|[A-Z]{2,})"
@@ -75,19 +77,13 @@ _FORM_WORDS = frozenset(
 _MAX_CAPTION_CHARS = 160
 
 
-class FormNameRecognizer(EntityRecognizer):
+class FormNameRecognizer(OwnRecognizer):
     """PERSON for a name line directly under a caption that asks for a name."""
 
     name: str
     SCORE = 0.65
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=["PERSON"], supported_language=supported_language, name="FormNameRecognizer"
-        )
-
-    def load(self) -> None:
-        """Nothing to load: the patterns are compiled at import."""
+    ENTITY = "PERSON"
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None

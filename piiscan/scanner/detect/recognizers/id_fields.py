@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 _CARD_WORDS = re.compile(
     r"(?<![A-Za-z])(?:DOB|EXP|ISS|CLASS|4a|4b|4d|DLN|LIC|SEX|HGT|EYES|RESTR?|END|DD|DONOR|DRIVER'?S?|LICENSE|LICENCE)"
@@ -60,19 +62,13 @@ def _result(name: str, identifier: str, entity: str, start: int, end: int, score
     )
 
 
-class CardNameRecognizer(EntityRecognizer):
+class CardNameRecognizer(OwnRecognizer):
     """PERSON from a licence's numbered name lines ("1 FAMILY" above "2 GIVEN"); one result each."""
 
     name: str
     SCORE = 0.7
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=["PERSON"], supported_language=supported_language, name="CardNameRecognizer"
-        )
-
-    def load(self) -> None:
-        """Nothing to load: the patterns are compiled at import."""
+    ENTITY = "PERSON"
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -86,21 +82,13 @@ class CardNameRecognizer(EntityRecognizer):
         return results
 
 
-class LicenceNumberRecognizer(EntityRecognizer):
+class LicenceNumberRecognizer(OwnRecognizer):
     """US_DRIVER_LICENSE after a licence-number label (``LIC#``, ``DLN``, ``4d NUMBER``)."""
 
     name: str
     SCORE = 0.75
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=["US_DRIVER_LICENSE"],
-            supported_language=supported_language,
-            name="LicenceNumberRecognizer",
-        )
-
-    def load(self) -> None:
-        """Nothing to load: the patterns are compiled at import."""
+    ENTITY = "US_DRIVER_LICENSE"
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None

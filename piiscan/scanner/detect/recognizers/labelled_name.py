@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 _LABELS = (
     r"surname|last\s+name|family\s+name|given\s+names?|first\s+names?|full\s+name|name|"
@@ -47,19 +49,13 @@ _NOT_NAMES = frozenset(
 )
 
 
-class LabelledNameRecognizer(EntityRecognizer):
+class LabelledNameRecognizer(OwnRecognizer):
     """PERSON printed after a name field label; score 0.75 (the label is strong evidence)."""
 
     name: str
     SCORE = 0.75
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=["PERSON"], supported_language=supported_language, name="LabelledNameRecognizer"
-        )
-
-    def load(self) -> None:
-        """Nothing to load: the patterns are compiled at import."""
+    ENTITY = "PERSON"
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 _NUMBER = re.compile(r"(?<![\w\-/.])(?P<number>[2-9]\d{2}-\d{4})(?![\w\-/]|\.\d)")
 _LABEL = re.compile(r"(?<![a-z])(?:phone|telephone|tel|cell|mobile|telefon|t[ée]l[ée]phone|tel[ée]fono)(?![a-z])")
@@ -20,19 +22,13 @@ _AREA_CODE_BEFORE = re.compile(r"\d[ \t)\].\-]*$")
 """A digit just before means this is the tail of a longer number, which the main recognizer reads."""
 
 
-class LocalPhoneRecognizer(EntityRecognizer):
+class LocalPhoneRecognizer(OwnRecognizer):
     """PHONE_NUMBER for ``NNN-NNNN`` after a phone label on its line or the line above."""
 
     name: str
     SCORE = 0.6
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=["PHONE_NUMBER"], supported_language=supported_language, name="LocalPhoneRecognizer"
-        )
-
-    def load(self) -> None:
-        """Nothing to load: the patterns are compiled at import."""
+    ENTITY = "PHONE_NUMBER"
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None

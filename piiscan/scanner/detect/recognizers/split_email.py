@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 _PATTERN = re.compile(
     r"(?:^|(?<=:)|(?<=:[ \t])|(?<=\t))[ \t]*"
@@ -21,19 +23,13 @@ _PATTERN = re.compile(
 )
 
 
-class SplitEmailRecognizer(EntityRecognizer):
+class SplitEmailRecognizer(OwnRecognizer):
     """The whole address, space included, at 0.7: the reading error is likely, not certain."""
 
     name: str
     SCORE = 0.7
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=["EMAIL_ADDRESS"], supported_language=supported_language, name="SplitEmailRecognizer"
-        )
-
-    def load(self) -> None:
-        """Nothing to load."""
+    ENTITY = "EMAIL_ADDRESS"
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 _STATE = (
     "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|"
@@ -41,19 +43,13 @@ _LOCALITY_LINE = re.compile(
 )
 
 
-class UsPlaceRecognizer(EntityRecognizer):
+class UsPlaceRecognizer(OwnRecognizer):
     """LOCATION "Town, State" with the state's full name; score 0.9, above the NER's 0.85."""
 
     name: str
     SCORE = 0.9
 
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=["LOCATION"], supported_language=supported_language, name="UsPlaceRecognizer"
-        )
-
-    def load(self) -> None:
-        """Nothing to load: the pattern is compiled at import."""
+    ENTITY = "LOCATION"
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
