@@ -8,7 +8,10 @@ Redis are never touched. Waits poll with bounded deadlines; sleeps only keep a f
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import threading
 import time
 import uuid
@@ -99,6 +102,36 @@ def stack(
         pg.close()
 
 
+def _family(pid: int) -> list[int]:
+    """``pid`` and its descendants (the worker's pool processes), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    family, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        family.append(current)
+        todo.extend(children.get(current, []))
+    return family
+
+
+@contextlib.contextmanager
+def paused(pid: int) -> Iterator[None]:
+    """The worker and its pool stopped (SIGSTOP) while the block runs: what it would do, it does after."""
+    family = _family(pid)
+    for member in family:
+        os.kill(member, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for member in family:
+            os.kill(member, signal.SIGCONT)
+
+
 def put_image(s3: Any, key: str, lines: list[str]) -> str:
     import io
 
@@ -137,10 +170,11 @@ def test_database_outage_tasks_retry_and_the_hook_answers_503(
     first_key, second_key = unique_key("pg-a.png"), unique_key("pg-b.png")
     first_version = put_image(s3, first_key, ["Invoice for Maria Weber", "Call +49 30 1234 5678"])
     second_version = put_image(s3, second_key, ["Nothing personal in this note"])
-    accepted = hook(stack, first_key, first_version)
-    assert accepted.status_code == 202
-    first = accepted.json()["scan_id"]
-    stack.pg.cut()
+    with paused(stack.worker_pid):  # the scan must not finish before the cut: it starts behind it
+        accepted = hook(stack, first_key, first_version)
+        assert accepted.status_code == 202
+        first = accepted.json()["scan_id"]
+        stack.pg.cut()
     try:
         refused = hook(stack, second_key, second_version)
         assert refused.status_code == 503, refused.text
