@@ -136,7 +136,8 @@ def _reuse_by_checksum(services: Services, session: Session, scan: Scan, job: _J
         return False
     if info.sha256 is None or (job.etag is not None and info.etag != job.etag):
         return False
-    earlier = repo.find_reusable(session, info.sha256, rules, key, scan.id)
+    with session.no_autoflush:  # the attempt's UPDATE goes out with the reuse's, in one flush
+        earlier = repo.find_reusable(session, info.sha256, rules, key, scan.id)
     if earlier is None:
         return False
     repo.reuse_scan(session, scan, earlier, f"s3://{job.bucket}/{job.key}", key)

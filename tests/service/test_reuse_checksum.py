@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from piiscan.scanner.pipeline import Scanner
 from piiscan.settings import Settings
@@ -21,7 +22,7 @@ from piiscan.storage import Downloaded, S3Store, VersionMismatchError
 from piiscan.storage.s3 import full_object_sha256
 from piiscan.store import repo
 from piiscan.store.db import Database
-from piiscan.store.models import Scan
+from piiscan.store.models import ReviewItem, Scan
 from piiscan.workers import jobs
 from piiscan.workers.services import Services
 
@@ -90,6 +91,19 @@ def row(db: Database, scan_id: str) -> tuple[str, str | None, str | None]:
         return scan.status, scan.reused_from, scan.sha256
 
 
+def evidence(db: Database, scan_id: str) -> tuple[list[tuple[str, str | None, str | None]], list[str], str | None]:
+    """The scan's finding rows (type, masked form, keyed hash), its verdict history and its review item's types."""
+    with db.session() as session:
+        scan = session.get(Scan, scan_id)
+        assert scan is not None
+        item = session.scalars(select(ReviewItem).where(ReviewItem.scan_id == scan_id)).first()
+        return (
+            [(f.entity_type, f.masked, f.value_hash) for f in scan.findings],
+            [v.verdict for v in scan.verdicts],
+            item.entity_types if item else None,
+        )
+
+
 def test_the_store_checksum_is_read_only_when_it_covers_the_whole_object(
     s3_endpoint: str, s3: Any, service_settings: Settings, unique_key: Callable[[str], str]
 ) -> None:
@@ -123,6 +137,10 @@ def test_same_bytes_with_a_store_checksum_reuse_without_download(
     assert jobs.run_scan(services, second) == "reused"
     assert store.downloads == 1  # no byte read: the store vouched for the hash
     assert row(services.db, second) == ("done", first, sha)
+    findings, verdicts, item_types = evidence(services.db, second)
+    # the rows are copied, not only the report
+    assert findings and (findings, verdicts, item_types) == evidence(services.db, first)
+    assert len(verdicts) == 1 and item_types is not None  # the copy is flagged and queued like the original
 
     # without a SHA-256 from the store the worker still downloads, hashes and reuses
     third = new_scan(services, s3, unique_key("third.txt"), data, checksum=False)
