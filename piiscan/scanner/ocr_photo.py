@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 from PIL import Image, ImageFilter
+from scipy.ndimage import uniform_filter
 
 MIN_SKEW_DEG = 1.0
 """Below this Tesseract copes with the tilt itself; rotating would only blur the glyphs."""
@@ -95,35 +96,33 @@ def flatten_lighting(image: Image.Image) -> Image.Image:
     factor = small_side / max(grey.size)
     small = grey.resize((max(8, round(grey.width * factor)), max(8, round(grey.height * factor))))
     background = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(3)).resize(grey.size)
-    pixels = np.asarray(grey, dtype=np.float64)
-    flat = np.clip(pixels / np.maximum(np.asarray(background, dtype=np.float64), 1.0) * 255.0, 0, 255)
-    # stretch what is left so the darkest ink is black again
-    low = float(np.percentile(flat, 1))
-    stretched = np.clip((flat - low) / max(255.0 - low, 1.0) * 255.0, 0, 255)
-    return Image.fromarray(stretched.astype("uint8"), mode="L")
+    # float32 and in place: a phone photo is 12 million pixels, and float64 temporaries cost seconds
+    flat = np.asarray(grey, dtype=np.float32) * np.float32(255.0)
+    flat /= np.maximum(np.asarray(background, dtype=np.float32), np.float32(1.0))
+    np.clip(flat, 0, 255, out=flat)
+    # stretch what is left so the darkest ink is black again (1st percentile from a 256-bin histogram)
+    counts = np.bincount(flat.astype(np.uint8).ravel(), minlength=256)
+    low = float(np.searchsorted(np.cumsum(counts), 0.01 * flat.size))
+    flat -= np.float32(low)
+    flat *= np.float32(255.0 / max(255.0 - low, 1.0))
+    np.clip(flat, 0, 255, out=flat)
+    return Image.fromarray(flat.astype("uint8"), mode="L")
 
 
 def sauvola(image: Image.Image, window: int = 31, k: float = 0.2) -> Image.Image:
     """Sauvola's adaptive threshold: each pixel against its window's mean and spread.
 
     Unlike one global (Otsu) threshold it keeps faint print next to dark print and does not
-    black out shaded regions. Window sums come from integral images, so cost is linear.
+    black out shaded regions. Window means are separable box filters, so cost is linear.
     """
-    pixels = np.asarray(image.convert("L"), dtype=np.float64)
-    half = max(window // 2, 1)
-    padded = np.pad(pixels, half + 1, mode="edge")
-    s1 = padded.cumsum(0).cumsum(1)
-    s2 = np.square(padded).cumsum(0).cumsum(1)
-    h, w = pixels.shape
-    size = 2 * half + 1
-    a, b = slice(size, size + h), slice(size, size + w)
-    c, d = slice(0, h), slice(0, w)
-
-    def box(s: np.ndarray) -> np.ndarray:
-        result: np.ndarray = s[a, b] - s[c, b] - s[a, d] + s[c, d]
-        return result / (size * size)
-
-    mean = box(s1)
-    std = np.sqrt(np.maximum(box(s2) - np.square(mean), 0.0))
-    threshold = mean * (1 + k * (std / 128.0 - 1))
+    pixels = np.asarray(image.convert("L"), dtype=np.float32)
+    size = 2 * max(window // 2, 1) + 1
+    # separable box means in C (edges repeated, as padding with the border would): linear and
+    # ten times faster than integral images in numpy on a 12-megapixel photo
+    mean = uniform_filter(pixels, size=size, mode="nearest")
+    square = uniform_filter(np.square(pixels), size=size, mode="nearest")
+    square -= np.square(mean)
+    np.maximum(square, 0.0, out=square)
+    std = np.sqrt(square, out=square)
+    threshold = mean * (1 + k * (std / np.float32(128.0) - 1))
     return Image.fromarray(((pixels > threshold) * 255).astype("uint8"), mode="L")
