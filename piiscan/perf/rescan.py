@@ -45,6 +45,8 @@ class Rescan:
     download_ms: float
     outcomes: list[str]
     checksum: bool = False
+    head_ms: float = 0.0
+    """The store's HEAD of the object alone (the checksum path's one request to the store)."""
 
     @property
     def reuse_ms(self) -> float:
@@ -82,5 +84,16 @@ def measure(env: Environment, data: bytes, scanner: Any, repeat: int = 5, checks
         ) as downloaded:
             downloaded.sha256  # noqa: B018 - the download hashes as it streams
         downloads.append(time.perf_counter() - started)
+    heads = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        services.store.stat(BUCKET, key, None)
+        heads.append(time.perf_counter() - started)
     services.db.dispose()
-    return Rescan(statistics.median(totals) * 1000, statistics.median(downloads) * 1000, outcomes, checksum)
+    return Rescan(
+        statistics.median(totals) * 1000,
+        statistics.median(downloads) * 1000,
+        outcomes,
+        checksum,
+        statistics.median(heads) * 1000,
+    )
