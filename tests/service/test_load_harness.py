@@ -6,12 +6,15 @@ harness must see every upload reach its verdict exactly once, and must notice wh
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from piiscan.perf import rescan
 from piiscan.perf.inputs import uploads
-from piiscan.perf.load import run_load
+from piiscan.perf.load import environment, run_load
+from piiscan.scanner.pipeline import Scanner
 
 from .conftest import TOKEN, Receiver
 
@@ -44,3 +47,14 @@ def test_a_verdict_announced_twice_is_reported(api: TestClient, s3: Any, receive
 
     assert not result.exactly_once
     assert any("announced 2 times" in problem for problem in result.problems)
+
+
+def test_the_rescan_figure_measures_reuses(tmp_path: Path, scanner: Scanner) -> None:
+    """``make bench``'s rescan_ms: both paths must really reuse, or the figure measures something else."""
+    name, data = next(iter(uploads(1, seed=303)))
+    with environment(tmp_path) as env:
+        fast = rescan.measure(env, data, scanner, repeat=2, checksum=True)
+        slow = rescan.measure(env, data, scanner, repeat=2, checksum=False)
+    assert fast.outcomes == ["reused", "reused"] and slow.outcomes == ["reused", "reused"], name
+    assert fast.download_ms == 0 and slow.download_ms > 0
+    assert fast.head_ms > 0 and fast.total_ms > 0
