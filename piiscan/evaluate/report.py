@@ -12,6 +12,7 @@ from typing import Any
 
 from piiscan.evaluate.datasets import Entity
 from piiscan.evaluate.metrics import (
+    ALIAS_REASONS,
     ALIASES,
     Counts,
     ItemMatch,
@@ -301,8 +302,9 @@ def render(summary: dict[str, Any]) -> str:
     for entity_type in summary["evaluated_types"]:
         extra = [a for a in ALIASES.get(entity_type, ()) if a not in summary["evaluated_types"]]
         if extra:
-            add(f"{entity_type} labels may also be matched by {', '.join(extra)} findings (a postal address is a "
-                "LOCATION in Presidio's vocabulary).")  # fmt: skip
+            reason = ALIAS_REASONS.get(entity_type)
+            because = f" ({reason})." if reason else "."
+            add(f"{entity_type} labels may also be matched by {', '.join(extra)} findings{because}")
     for note in summary["notes"]:
         add(note)
     for name in systems:

@@ -1,0 +1,140 @@
+"""Identity numbers: national formats with a check character, and numbers printed after an ID label.
+
+Identity documents print their numbers in many national formats, most without a checksum anyone
+can verify. Two kinds of evidence are strong enough to report one:
+
+- a documented format whose check character is valid: the Hong Kong identity card number
+  (``A123456(3)``: letters and digits weighted 9..2, modulus 11). The Indian Aadhaar (Verhoeff),
+  PAN and the Italian codice fiscale (check letter) are Presidio's own recognizers, loaded by the
+  engine;
+- a field label that names an identity number ("Passport No.", "Identity No.", "Personal No.",
+  "Document No.", "USCIS#", "Member ID", "Enrolment No.", "Control number") with a value of digits
+  and capitals on the same line or under it, as forms and cards lay them out. The value alone would
+  be any order number; the label is what says whose number it is.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer
+
+HK_ID = "HK_ID_CARD"
+ID_NUMBER = "ID_NUMBER"
+
+_HK_VALUES = {letter: 10 + index for index, letter in enumerate(string.ascii_uppercase)}
+_HK_RE = re.compile(r"(?<![A-Za-z0-9])(?P<letters>[A-Z]{1,2})(?P<digits>\d{6})[ \t]?(?P<open>\(?)(?P<check>[0-9A])\)?")
+_HK_CONTEXT = re.compile(r"(?i)\bhkid\b|hong ?kong|identity card|香港")
+
+
+def hkid_check(letters: str, digits: str) -> str:
+    """The check character of a Hong Kong identity card number (``0``-``9`` or ``A``).
+
+    One-letter numbers are padded with a space worth 36; weights run 9..2 over the eight
+    characters; the check is ``11 - sum mod 11``, 10 written ``A`` and 11 written ``0``.
+    """
+    values = [36] * (2 - len(letters)) + [_HK_VALUES[ch] for ch in letters] + [int(d) for d in digits]
+    total = sum(value * weight for value, weight in zip(values, range(9, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    return "A" if check == 10 else str(check)
+
+
+def _result(name: str, identifier: str, entity: str, start: int, end: int, score: float) -> RecognizerResult:
+    return RecognizerResult(
+        entity_type=entity,
+        start=start,
+        end=end,
+        score=score,
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: identifier,
+        },
+    )
+
+
+class HkIdRecognizer(OwnRecognizer):
+    """Hong Kong identity card numbers with a valid check character.
+
+    Printed with the check in brackets (``A123456(3)``) the format is distinctive; written
+    without them it is reported only when the text speaks of an identity card.
+    """
+
+    name: str
+    ENTITY = HK_ID
+    SCORE = 0.85
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        results = []
+        context: bool | None = None
+        for match in _HK_RE.finditer(text):
+            end = match.end()
+            if end < len(text) and text[end].isalnum():
+                continue
+            if hkid_check(match["letters"], match["digits"]) != match["check"]:
+                continue
+            if not match["open"]:
+                if context is None:
+                    context = bool(_HK_CONTEXT.search(text))
+                if not context:
+                    continue
+            results.append(_result(self.name, self.id, self.ENTITY, match.start(), end, self.SCORE))
+        return results
+
+
+_ID_LABEL = (
+    r"(?:passport|pasport|passeport|pasaporte|reisepass)[ \t]*(?:no\b\.?|n[o°º]\.?|number\b|num\b\.?|#)"
+    r"|(?:national[ \t]+)?(?:identity|identification|id)(?:[ \t]+card)?[ \t]*(?:no\b\.?|number\b|#)"
+    r"|personal[ \t]*(?:no\b\.?|number\b|code\b)"
+    r"|document[ \t]*(?:no\b\.?|number\b|#)"
+    r"|uscis[ \t]*(?:#|no\b\.?|number\b)"
+    r"|member[ \t]*(?:id\b|no\b\.?|number\b|#)"
+    r"|enrol(?:l)?ment[ \t]*(?:no\b\.?|number\b|#)"
+    r"|control[ \t]*(?:no\b\.?|number\b)"
+)
+_VALUE = r"[A-Z0-9][A-Z0-9\-/]*(?:\([0-9A-Z]\))?(?:[ ][0-9][A-Z0-9\-/]*)*"
+_LABELLED_RE = re.compile(
+    rf"(?<![A-Za-z])(?:{_ID_LABEL})[ \t]*[:.#\-]*[ \t]*"
+    # the value on the label's line, or first on one of the next two lines (a card's field under its label)
+    rf"(?:(?P<same>{_VALUE})|(?:[ \t]*\n){{1,3}}[ \t]*(?P<below>{_VALUE}))(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
+_MIN_DIGITS = 4
+_MAX_LENGTH = 32
+
+
+def plausible_id(value: str) -> bool:
+    """Enough digits to be a number, capitals only (a word is not a value), and not a date."""
+    if value.upper() != value or sum(ch.isdigit() for ch in value) < _MIN_DIGITS or len(value) > _MAX_LENGTH:
+        return False
+    return not _DATE.fullmatch(value)
+
+
+class LabelledIdRecognizer(OwnRecognizer):
+    """ID_NUMBER: the value printed after an identity-number label on the same line or under it."""
+
+    name: str
+    ENTITY = ID_NUMBER
+    SCORE = 0.6
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        results = []
+        for match in _LABELLED_RE.finditer(text):
+            group = "same" if match["same"] is not None else "below"
+            value = match[group]
+            if not plausible_id(value):
+                continue
+            results.append(_result(self.name, self.id, self.ENTITY, match.start(group), match.end(group), self.SCORE))
+        return results
