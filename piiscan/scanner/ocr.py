@@ -200,6 +200,8 @@ def ocr_image(image: Image.Image, page: int, settings: Settings, engine: OcrEngi
                 words, _read(prepared, engine, f"{pack}+{settings.ocr_languages}", settings, _rotation_of(words))
             )
     words = _reread_mrz_lines(words, prepared, engine, settings)
+    if settings.ocr_repair:
+        words = _reread_mrz_band(words, prepared, engine, settings)
     segment = build_segment(words, page, 1.0 / factor)
     segment.language = language
     return segment
@@ -404,6 +406,97 @@ def _reread_mrz_lines(words: list[OcrWord], image: Image.Image, engine: OcrEngin
         )
     dropped = set(candidates)
     return [w for w in words if w.line not in dropped] + moved
+
+
+_MRZ_HINT_MIN_CHARS = 12
+_MRZ_TEXT_PX = 40
+"""Height the band's print is enlarged to: the whitelisted model tells '<' from 'K' at this size."""
+_MRZ_MAX_FACTOR = 3.0
+_MRZ_LINE_MIN_CHARS = 26
+"""A re-read line shorter than this is not one of the 30-, 36- or 44-character MRZ lines."""
+
+
+def _mrz_fragment(line: str) -> bool:
+    """A line that reads like a damaged MRZ line: a filler run and mostly MRZ characters, even when
+    OCR dropped or merged enough characters to fail :func:`_looks_like_mrz`."""
+    compact = "".join(line.split())
+    if len(compact) < _MRZ_HINT_MIN_CHARS or not _MRZ_FILLER.search(compact):
+        return False
+    return sum(1 for ch in compact if ch not in _MRZ_ALPHABET) <= len(compact) // 5
+
+
+def _lines_text(words: list[OcrWord]) -> str:
+    lines: dict[tuple[int, int, int, int], list[str]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word.text)
+    return "\n".join(" ".join(texts) for texts in lines.values())
+
+
+def _reread_mrz_band(words: list[OcrWord], image: Image.Image, engine: OcrEngine, settings: Settings) -> list[OcrWord]:
+    """Read the band around MRZ-looking lines once more, enlarged and restricted to the MRZ alphabet,
+    when the page's MRZ does not yet pass its check digits.
+
+    A photographed card's MRZ is small print in a strong font: the general read drops a line, counts
+    fillers wrong or reads '<' as 'K' or 'X'. The band (the lines that look like MRZ, three line
+    heights above and below, the page's full width) is enlarged to about 40-pixel print and read as
+    one block. The re-read's MRZ lines replace the first read's only when their check digits hold
+    better. Pages without an MRZ-like line (every ordinary page) pay nothing.
+    """
+    from piiscan.scanner.detect.recognizers.mrz import mrz_quality
+
+    lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    hinted = [key for key, ws in lines.items() if _mrz_fragment(" ".join(w.text for w in ws))]
+    if not hinted:
+        return words
+    before = mrz_quality(_lines_text(words))
+    if before == 3:
+        return words
+    rotation = _rotation_of(words)
+    if rotation:
+        return words  # the band is a horizontal strip of the upright page
+    band = [w for key in hinted for w in lines[key]]
+    heights = sorted(w.box.height for w in band)
+    height = max(heights[len(heights) // 2], 8)
+    top = max(min(w.box.top for w in band) - 3 * height, 0)
+    bottom = min(max(w.box.bottom for w in band) + 3 * height, image.height)
+    factor = min(_MRZ_TEXT_PX / height, _MRZ_MAX_FACTOR, settings.ocr_max_side / image.width)
+    crop = image.crop((0, top, image.width, bottom))
+    if factor > 1.05:
+        crop = crop.resize((round(crop.width * factor), round(crop.height * factor)), Image.Resampling.LANCZOS)
+    else:
+        factor = 1.0
+    reread = parse_words(engine.tsv(crop, "eng", settings.ocr_timeout_s, whitelist=MRZ_CHARS))
+    by_line: dict[tuple[int, int, int, int], list[OcrWord]] = {}
+    for word in reread:
+        by_line.setdefault(word.line, []).append(word)
+    kept = [
+        ws
+        for ws in by_line.values()
+        if len("".join(w.text for w in ws)) >= _MRZ_LINE_MIN_CHARS and any("<" in w.text for w in ws)
+    ]
+    moved = [
+        OcrWord((-2, 0, *w.line[2:]), BBox(*_band_box(w.box, factor, top)), w.conf, w.text) for ws in kept for w in ws
+    ]
+    if not moved or mrz_quality(_lines_text(moved)) <= before:
+        return words
+    low = min(w.box.top for w in moved)
+    high = max(w.box.bottom for w in moved)
+    dropped = set(hinted) | {
+        key for key, ws in lines.items() if all(low <= (w.box.top + w.box.bottom) / 2 <= high for w in ws)
+    }
+    return [w for w in words if w.line not in dropped] + moved
+
+
+def _band_box(box: BBox, factor: float, top: int) -> tuple[int, int, int, int]:
+    """A box of the enlarged band in the page's pixels."""
+    return (
+        round(box.left / factor),
+        round(box.top / factor) + top,
+        max(1, round(box.width / factor)),
+        max(1, round(box.height / factor)),
+    )
 
 
 def _looks_like_mrz(line: str) -> bool:

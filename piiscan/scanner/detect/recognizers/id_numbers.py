@@ -102,8 +102,9 @@ _ID_LABEL = (
 _VALUE = r"[A-Z0-9][A-Z0-9\-/]*(?:\([0-9A-Z]\))?(?:[ ][0-9][A-Z0-9\-/]*)*"
 _LABELLED_RE = re.compile(
     rf"(?<![A-Za-z])(?:{_ID_LABEL})[ \t]*[:.#\-]*[ \t]*"
-    # the value on the label's line, or first on one of the next two lines (a card's field under its label)
-    rf"(?:(?P<same>{_VALUE})|(?:[ \t]*\n){{1,3}}[ \t]*(?P<below>{_VALUE}))(?![A-Za-z0-9])",
+    # the value on the label's line, or first on a line under it (a card's field under its label,
+    # maybe after the label's other language: "Passport No. / No. Pasport")
+    rf"(?:(?P<same>{_VALUE})|[^\n]{{0,40}}?(?:[ \t]*\n){{1,3}}[ \t]*(?P<below>{_VALUE}))(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")

@@ -379,6 +379,15 @@ def _find_mrzs(text: str) -> list[_Found]:
     return sorted(chosen, key=lambda f: f.start)
 
 
+def mrz_quality(text: str) -> int:
+    """How well ``text`` holds an MRZ: 3 composite check valid, 2 field checks valid, 1 two of
+    three field checks, 0 none. Lets OCR choose between two reads of the same zone."""
+    best = 0
+    for found in _find_mrzs(text):
+        best = max(best, 3 if found.data.composite_valid else 2 if found.fields_valid else 1)
+    return best
+
+
 def parse_mrz(text: str) -> MrzData | None:
     """Decode the first valid MRZ in ``text`` (raw OCR output is fine), or ``None``."""
     found = _find_mrzs(text)
