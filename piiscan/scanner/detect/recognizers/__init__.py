@@ -9,7 +9,7 @@ from piiscan.scanner.detect.recognizers.form_address import FormAddressRecognize
 from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
 from piiscan.scanner.detect.recognizers.id_fields import CardNameRecognizer, LicenceNumberRecognizer
-from piiscan.scanner.detect.recognizers.id_numbers import HkIdRecognizer, LabelledIdRecognizer
+from piiscan.scanner.detect.recognizers.id_numbers import HkIdRecognizer, LabelledIdRecognizer, MrzNumberRecognizer
 from piiscan.scanner.detect.recognizers.labelled_name import LabelledNameRecognizer
 from piiscan.scanner.detect.recognizers.local_phone import LocalPhoneRecognizer
 from piiscan.scanner.detect.recognizers.mrz import MrzData, MrzRecognizer, parse_mrz
@@ -28,6 +28,7 @@ __all__ = [
     "LicenceNumberRecognizer",
     "LocalPhoneRecognizer",
     "MrzData",
+    "MrzNumberRecognizer",
     "MrzRecognizer",
     "SplitEmailRecognizer",
     "StreetAddressRecognizer",
@@ -52,6 +53,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         LicenceNumberRecognizer(supported_language=language),
         LabelledIdRecognizer(supported_language=language),
         HkIdRecognizer(supported_language=language),
+        MrzNumberRecognizer(supported_language=language),
         UsPlaceRecognizer(supported_language=language),
         LocalPhoneRecognizer(supported_language=language),
         FormAddressRecognizer(supported_language=language),

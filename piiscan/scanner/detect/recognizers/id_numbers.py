@@ -7,6 +7,9 @@ can verify. Two kinds of evidence are strong enough to report one:
   (``A123456(3)``: letters and digits weighted 9..2, modulus 11). The Indian Aadhaar (Verhoeff),
   PAN and the Italian codice fiscale (check letter) are Presidio's own recognizers, loaded by the
   engine;
+- the document number and the personal number of a valid MRZ (check digits verified), where the
+  page prints them again in its own fields (the passport number beside "Passport No", the national
+  identity number in the holder's details);
 - a field label that names an identity number ("Passport No.", "Identity No.", "Personal No.",
   "Document No.", "USCIS#", "Member ID", "Enrolment No.", "Control number") with a value of digits
   and capitals on the same line or under it, as forms and cards lay them out. The value alone would
@@ -22,6 +25,7 @@ from presidio_analyzer import RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
+from piiscan.scanner.detect.recognizers.mrz import find_mrzs
 
 HK_ID = "HK_ID_CARD"
 ID_NUMBER = "ID_NUMBER"
@@ -138,4 +142,38 @@ class LabelledIdRecognizer(OwnRecognizer):
             if not plausible_id(value):
                 continue
             results.append(_result(self.name, self.id, self.ENTITY, match.start(group), match.end(group), self.SCORE))
+        return results
+
+
+_MIN_MRZ_NUMBER = 6
+"""Shorter MRZ fields (a two-digit sequence) would match any small number on the page."""
+
+
+class MrzNumberRecognizer(OwnRecognizer):
+    """ID_NUMBER: a valid MRZ's document or personal number, where the page prints it outside the MRZ.
+
+    The MRZ's check digits vouch for the value; the printed copy is the number a reader sees, and
+    the one to mask. Case is ignored (OCR reads a printed capital as lower case).
+    """
+
+    name: str
+    ENTITY = ID_NUMBER
+    SCORE = 0.85
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if self.ENTITY not in entities or "<" not in text:
+            return []
+        mrzs = find_mrzs(text)
+        results = []
+        for data, _, _ in mrzs:
+            for value in (data.document_number, *data.optional_data):
+                if len(value) < _MIN_MRZ_NUMBER or sum(ch.isdigit() for ch in value) < _MIN_DIGITS:
+                    continue
+                pattern = re.compile(rf"(?<![A-Za-z0-9<]){re.escape(value)}(?![A-Za-z0-9<])", re.IGNORECASE)
+                for match in pattern.finditer(text):
+                    if any(start <= match.start() < end for _, start, end in mrzs):
+                        continue
+                    results.append(_result(self.name, self.id, self.ENTITY, match.start(), match.end(), self.SCORE))
         return results

@@ -39,6 +39,9 @@ class MrzData:
     sex: str
     expiry_date: str
     composite_valid: bool
+    optional_data: tuple[str, ...] = ()
+    """The optional-data fields, fillers removed: states print a personal or national identity
+    number there (TD3 positions 29-42 of line 2)."""
 
 
 @dataclass(frozen=True)
@@ -285,8 +288,13 @@ def _decode_two_line(fmt: MrzFormat, line1: str, raw_line2: str) -> tuple[MrzDat
         sex=_SEX_CODES[line2[20]],
         expiry_date=expiry,
         composite_valid=composite_valid,
+        optional_data=_optional(line2[28 : length - 2 if fmt == "TD3" else length - 1]),
     )
     return data, fields_valid
+
+
+def _optional(*fields: str) -> tuple[str, ...]:
+    return tuple(value for value in (field.strip("<").replace("<", "") for field in fields) if value)
 
 
 def _decode_td1(raw_line1: str, raw_line2: str, line3: str) -> tuple[MrzData, bool] | None:
@@ -319,6 +327,7 @@ def _decode_td1(raw_line1: str, raw_line2: str, line3: str) -> tuple[MrzData, bo
         sex=_SEX_CODES[line2[7]],
         expiry_date=expiry,
         composite_valid=composite_valid,
+        optional_data=_optional(line1[15:30] if document_check != "<" else "", line2[18:29]),
     )
     return data, fields_valid
 
@@ -377,6 +386,11 @@ def _find_mrzs(text: str) -> list[_Found]:
         if all(candidate.end <= other.start or candidate.start >= other.end for other in chosen):
             chosen.append(candidate)
     return sorted(chosen, key=lambda f: f.start)
+
+
+def find_mrzs(text: str) -> list[tuple[MrzData, int, int]]:
+    """Every valid MRZ in ``text`` with its character span, in reading order."""
+    return [(found.data, found.start, found.end) for found in _find_mrzs(text)]
 
 
 def mrz_quality(text: str) -> int:
