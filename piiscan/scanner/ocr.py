@@ -409,8 +409,9 @@ def _reread_mrz_lines(words: list[OcrWord], image: Image.Image, engine: OcrEngin
 
 
 _MRZ_HINT_MIN_CHARS = 12
-_MRZ_TEXT_PX = 40
-"""Height the band's print is enlarged to: the whitelisted model tells '<' from 'K' at this size."""
+_MRZ_TEXT_PX = (40, 30, 52)
+"""Heights the band's print is enlarged to, in turn until the check digits hold: the whitelisted
+model tells '<' from 'K' best near 40 pixels, but which size reads a given font cleanly varies."""
 _MRZ_MAX_FACTOR = 3.0
 _MRZ_LINE_MIN_CHARS = 26
 """A re-read line shorter than this is not one of the 30-, 36- or 44-character MRZ lines."""
@@ -461,32 +462,78 @@ def _reread_mrz_band(words: list[OcrWord], image: Image.Image, engine: OcrEngine
     height = max(heights[len(heights) // 2], 8)
     top = max(min(w.box.top for w in band) - 3 * height, 0)
     bottom = min(max(w.box.bottom for w in band) + 3 * height, image.height)
-    factor = min(_MRZ_TEXT_PX / height, _MRZ_MAX_FACTOR, settings.ocr_max_side / image.width)
-    crop = image.crop((0, top, image.width, bottom))
-    if factor > 1.05:
-        crop = crop.resize((round(crop.width * factor), round(crop.height * factor)), Image.Resampling.LANCZOS)
+    band_image = image.crop((0, top, image.width, bottom))
+    for text_px in _MRZ_TEXT_PX:
+        moved = _read_band(band_image, text_px / height, top, engine, settings)
+        if moved and mrz_quality(_lines_text(moved)) > before:
+            break
     else:
-        factor = 1.0
-    reread = parse_words(engine.tsv(crop, "eng", settings.ocr_timeout_s, whitelist=MRZ_CHARS))
-    by_line: dict[tuple[int, int, int, int], list[OcrWord]] = {}
-    for word in reread:
-        by_line.setdefault(word.line, []).append(word)
-    kept = [
-        ws
-        for ws in by_line.values()
-        if len("".join(w.text for w in ws)) >= _MRZ_LINE_MIN_CHARS and any("<" in w.text for w in ws)
-    ]
-    moved = [
-        OcrWord((-2, 0, *w.line[2:]), BBox(*_band_box(w.box, factor, top)), w.conf, w.text) for ws in kept for w in ws
-    ]
-    if not moved or mrz_quality(_lines_text(moved)) <= before:
         return words
+    moved = _canonical_lines(moved)
     low = min(w.box.top for w in moved)
     high = max(w.box.bottom for w in moved)
     dropped = set(hinted) | {
         key for key, ws in lines.items() if all(low <= (w.box.top + w.box.bottom) / 2 <= high for w in ws)
     }
     return [w for w in words if w.line not in dropped] + moved
+
+
+_FILLER_RUN = re.compile(r"<[<KSCRE]{4,}")
+"""A run of fillers as the MRZ alphabet reads it: '<' first, then '<' or the letters OCR takes it for."""
+
+
+def _filler_runs(text: str) -> str:
+    """Fillers in a run that starts with '<' (OCR reads a filler as K, S, C, R or E inside it).
+
+    A run is rewritten only when at least half of it is already '<' or K, so a name that
+    follows a single separator ("<SCREE") keeps its letters."""
+
+    def fill(match: re.Match[str]) -> str:
+        run = match.group()
+        return "<" * len(run) if 2 * sum(ch in "<K" for ch in run) >= len(run) else run
+
+    return _FILLER_RUN.sub(fill, text)
+
+
+def _canonical_lines(words: list[OcrWord]) -> list[OcrWord]:
+    """The re-read MRZ lines as the check digits confirmed them, one word a line (boxes kept).
+
+    Only when the MRZ decodes with as many lines as were re-read: the check digits then say which
+    letters were digits and which K's were fillers, and the page text carries the MRZ as printed."""
+    from piiscan.scanner.detect.recognizers.mrz import find_mrzs
+
+    lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    found = find_mrzs(_lines_text(words))
+    if len(found) != 1 or len(found[0][0].lines) != len(lines):
+        return words
+    out = []
+    for (key, ws), text in zip(lines.items(), found[0][0].lines, strict=True):
+        box = ws[0].box
+        for word in ws[1:]:
+            box = box.union(word.box)
+        out.append(OcrWord(key, box, min(w.conf for w in ws), text))
+    return out
+
+
+def _read_band(band: Image.Image, factor: float, top: int, engine: OcrEngine, settings: Settings) -> list[OcrWord]:
+    """The MRZ-looking lines of ``band`` read enlarged by ``factor`` with the MRZ alphabet, fillers
+    repaired, boxes in the page's pixels (``top``: the band's offset on the page)."""
+    factor = min(factor, _MRZ_MAX_FACTOR, settings.ocr_max_side / band.width)
+    if factor > 1.05:
+        band = band.resize((round(band.width * factor), round(band.height * factor)), Image.Resampling.LANCZOS)
+    else:
+        factor = 1.0
+    lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
+    for word in parse_words(engine.tsv(band, "eng", settings.ocr_timeout_s, whitelist=MRZ_CHARS)):
+        lines.setdefault(word.line, []).append(word)
+    return [
+        OcrWord((-2, 0, *w.line[2:]), BBox(*_band_box(w.box, factor, top)), w.conf, _filler_runs(w.text))
+        for ws in lines.values()
+        if len("".join(w.text for w in ws)) >= _MRZ_LINE_MIN_CHARS and any("<" in w.text for w in ws)
+        for w in ws
+    ]
 
 
 def _band_box(box: BBox, factor: float, top: int) -> tuple[int, int, int, int]:
