@@ -84,6 +84,7 @@ def test_hkid_without_brackets_needs_identity_card_words() -> None:
         ("Personal No. 4406129936", "4406129936"),
         ("Document number CZ6311T47", "CZ6311T47"),
         ("Member ID XKB 804412977 02\nGroup 7741", "XKB 804412977 02"),
+        ("Prefix Identification # Suffix\nXKB 804412977 02", "XKB 804412977 02"),  # the header's other columns
         ("Enrollment No 2231/40972/11853", "2231/40972/11853"),
         ("d Control number\n00081137", "00081137"),
     ],
