@@ -108,7 +108,9 @@ _LABELLED_RE = re.compile(
     rf"(?<![A-Za-z])(?:{_ID_LABEL})[ \t]*[:.#\-]*[ \t]*"
     # the value on the label's line, or first on a line under it (a card's field under its label,
     # maybe after the label's other language: "Passport No. / No. Pasport")
-    rf"(?:(?P<same>(?=[A-Z0-9\-/() ]*\d){_VALUE})|[^\n]{{0,40}}?(?:[ \t]*\n){{1,3}}[ \t]*(?P<below>{_VALUE}))(?![A-Za-z0-9])",
+    # (a same-line value has a digit: "Identification # Suffix" is the header's next column)
+    rf"(?:(?P<same>(?=[A-Z0-9\-/() ]*\d){_VALUE})"
+    rf"|[^\n]{{0,40}}?(?:[ \t]*\n){{1,3}}[ \t]*(?P<below>{_VALUE}))(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
