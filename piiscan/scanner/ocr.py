@@ -443,7 +443,7 @@ def _reread_mrz_band(words: list[OcrWord], image: Image.Image, engine: OcrEngine
     one block. The re-read's MRZ lines replace the first read's only when their check digits hold
     better. Pages without an MRZ-like line (every ordinary page) pay nothing.
     """
-    from piiscan.scanner.detect.recognizers.mrz import mrz_quality
+    from piiscan.scanner.detect.recognizers.mrz import mrz_quality  # here: the detect package loads Presidio
 
     lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
     for word in words:
@@ -508,13 +508,21 @@ def _canonical_lines(words: list[OcrWord]) -> list[OcrWord]:
     found = find_mrzs(_lines_text(words))
     if len(found) != 1 or len(found[0][0].lines) != len(lines):
         return words
+    pairs = list(zip(lines.items(), found[0][0].lines, strict=True))
+    if any(_differs("".join(w.text for w in ws), text) for (_, ws), text in pairs):
+        return words  # read in another order (bottom line first): keep the read, and its boxes
     out = []
-    for (key, ws), text in zip(lines.items(), found[0][0].lines, strict=True):
+    for (key, ws), text in pairs:
         box = ws[0].box
         for word in ws[1:]:
             box = box.union(word.box)
         out.append(OcrWord(key, box, min(w.conf for w in ws), text))
     return out
+
+
+def _differs(read: str, canonical: str) -> bool:
+    """More than a third of the characters changed: not the same line."""
+    return sum(a != b for a, b in zip(read, canonical, strict=False)) > len(canonical) // 3
 
 
 def _read_band(band: Image.Image, factor: float, top: int, engine: OcrEngine, settings: Settings) -> list[OcrWord]:

@@ -7,7 +7,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from piiscan.scanner.detect.recognizers import MrzNumberRecognizer
 from piiscan.scanner.detect.recognizers.mrz import find_mrzs, mrz_quality
-from piiscan.scanner.ocr import _filler_runs, _mrz_fragment, get_engine, ocr_image
+from piiscan.scanner.model import BBox
+from piiscan.scanner.ocr import OcrWord, _canonical_lines, _filler_runs, _mrz_fragment, get_engine, ocr_image
 from piiscan.settings import Settings
 from tests.scanner.detect.test_recognizers import SPECIMEN_TD1, SPECIMEN_TD3, td1, td3
 from tests.scanner.test_ocr_blank import CountingEngine
@@ -79,3 +80,15 @@ def test_td3_specimen_read_from_a_rendered_page() -> None:
     settings = Settings()
     segment = ocr_image(_page(SPECIMEN_TD3, 24), 1, settings)
     assert mrz_quality(segment.text) >= 2
+
+
+def _words(lines: tuple[str, ...]) -> list[OcrWord]:
+    return [OcrWord((-2, 0, i, 0), BBox(10, 40 * i, 600, 30), 80.0, line) for i, line in enumerate(lines)]
+
+
+def test_canonical_lines_replace_a_read_the_check_digits_confirm() -> None:
+    line1, line2, line3 = td1("CA0035011", "870328", "280831", "ROSSO<<ANNA")
+    read = (line1[:7] + line1[7:12].replace("0", "D") + line1[12:], line2, line3)
+    assert [w.text for w in _canonical_lines(_words(read))] == [line1, line2, line3]
+    reversed_read = _words(tuple(reversed(SPECIMEN_TD3)))
+    assert _canonical_lines(reversed_read) == reversed_read  # bottom line first: boxes would not match
