@@ -82,11 +82,11 @@ def test_hkid_without_brackets_needs_identity_card_words() -> None:
         ("Passport No. / No. Pasport\n\nP7730215\n\nNationality", "P7730215"),
         ("Identity No.: 880412-14-5531", "880412-14-5531"),
         ("Personal No. 4406129936", "4406129936"),
-        ("Document number CZ6311T47", "CZ6311T47"),
-        ("Member ID XKB 804412977 02\nGroup 7741", "XKB 804412977 02"),
+        ("IDENTITY CARD\nDocument number CZ6311T47", "CZ6311T47"),
+        ("Health insurance\nMember ID XKB 804412977 02\nGroup 7741", "XKB 804412977 02"),
         ("Prefix Identification # Suffix\nXKB 804412977 02", "XKB 804412977 02"),  # the header's other columns
         ("Enrollment No 2231/40972/11853", "2231/40972/11853"),
-        ("d Control number\n00081137", "00081137"),
+        ("W-2 Wage and Tax Statement\nd Control number\n00081137", "00081137"),
     ],
 )
 def test_labelled_id_value_on_the_line_or_under_it(text: str, value: str) -> None:
@@ -101,6 +101,8 @@ def test_labelled_id_value_on_the_line_or_under_it(text: str, value: str) -> Non
         "ID No. 12/03/2020",  # a date
         "Document No 12",  # too few digits
         "Please bring your passport and 2 photos taken 2024",  # no number label
+        "INVOICE\nDocument No. 4711-2291\nTotal 120.00",  # a generic label outside identity papers
+        "Loyalty club\nMember ID 88120931",
     ],
 )
 def test_labelled_id_ignores_words_dates_and_unlabelled_numbers(text: str) -> None:

@@ -11,9 +11,10 @@ can verify. Two kinds of evidence are strong enough to report one:
   page prints them again in its own fields (the passport number beside "Passport No", the national
   identity number in the holder's details);
 - a field label that names an identity number ("Passport No.", "Identity No.", "Personal No.",
-  "Document No.", "USCIS#", "Member ID", "Enrolment No.", "Control number") with a value of digits
-  and capitals on the same line or under it, as forms and cards lay them out. The value alone would
-  be any order number; the label is what says whose number it is.
+  "USCIS#", "Enrolment No.") with a value of digits and capitals on the same line or under it, as
+  forms and cards lay them out. The value alone would be any order number; the label is what says
+  whose number it is. Generic labels ("Document No.", "Member ID", "Control number") count only in
+  the text of identity, insurance or tax papers: an invoice has a document number too.
 """
 
 from __future__ import annotations
@@ -97,12 +98,19 @@ _ID_LABEL = (
     r"(?:passport|pasport|passeport|pasaporte|reisepass)[ \t]*(?:no\b\.?|n[o°º]\.?|number\b|num\b\.?|#)"
     r"|(?:national[ \t]+)?(?:identity|identification|id)(?:[ \t]+card)?[ \t]*(?:no\b\.?|number\b|#)"
     r"|personal[ \t]*(?:no\b\.?|number\b|code\b)"
-    r"|document[ \t]*(?:no\b\.?|number\b|#)"
     r"|uscis[ \t]*(?:#|no\b\.?|number\b)"
-    r"|member[ \t]*(?:id\b|no\b\.?|number\b|#)"
     r"|enrol(?:l)?ment[ \t]*(?:no\b\.?|number\b|#)"
-    r"|control[ \t]*(?:no\b\.?|number\b)"
+    # generic: an invoice has a document number too, so these count only on identity papers
+    r"|(?P<generic>document[ \t]*(?:no\b\.?|number\b|#)"
+    r"|member[ \t]*(?:id\b|no\b\.?|number\b|#)"
+    r"|control[ \t]*(?:no\b\.?|number\b))"
 )
+_IDENTITY_PAPER = re.compile(
+    r"(?i)passport|identity|identit[àa]|residence permit|driv(?:er|ing)'?s? licen[cs]e|social security|"
+    r"health|insurance|medicare|medicaid|wage and tax|\bw-?2\b"
+)
+"""Words of the papers whose generic number labels name a person's number: identity and licence
+cards, insurance cards, tax and social security forms."""
 _VALUE = r"[A-Z0-9][A-Z0-9\-/]*(?:\([0-9A-Z]\))?(?:[ ][0-9][A-Z0-9\-/]*)*"
 _LABELLED_RE = re.compile(
     rf"(?<![A-Za-z])(?:{_ID_LABEL})[ \t]*[:.#\-]*[ \t]*"
@@ -138,11 +146,17 @@ class LabelledIdRecognizer(OwnRecognizer):
         if self.ENTITY not in entities:
             return []
         results = []
+        paper: bool | None = None
         for match in _LABELLED_RE.finditer(text):
             group = "same" if match["same"] is not None else "below"
             value = match[group]
             if not plausible_id(value):
                 continue
+            if match["generic"] is not None:
+                if paper is None:
+                    paper = bool(_IDENTITY_PAPER.search(text))
+                if not paper:
+                    continue
             results.append(_result(self.name, self.id, self.ENTITY, match.start(group), match.end(group), self.SCORE))
         return results
 
