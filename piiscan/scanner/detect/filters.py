@@ -85,6 +85,8 @@ _CONTEXT_WORDS = {
 }
 _CONTEXT_WINDOW = 80
 _RELATIVE_DATES = frozenset({"today", "yesterday", "tomorrow", "tonight", "now", "this morning", "this evening"})
+_MRZ_FIELD_RECOGNIZER = "MrzNumberRecognizer"
+"""Reports an MRZ's document number inside the MRZ on purpose (when the page prints it nowhere else)."""
 _CONTAINERS = frozenset({"MRZ", "EMAIL_ADDRESS", "STREET_ADDRESS", "IBAN_CODE", "CREDIT_CARD"})
 """A finding inside one of these is a piece of it (the domain of an e-mail read as a URL, the
 document number of an MRZ read as a licence, the town of an address), not a finding of its own."""
@@ -241,6 +243,7 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
             and c.start <= f.start
             and f.end <= c.end
             and (c.end - c.start) > (f.end - f.start)
+            and f.recognizer != _MRZ_FIELD_RECOGNIZER
             for c in containers
         ):
             continue

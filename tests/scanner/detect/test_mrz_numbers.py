@@ -7,8 +7,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from piiscan.scanner.detect.recognizers import MrzNumberRecognizer
 from piiscan.scanner.detect.recognizers.mrz import find_mrzs, mrz_quality
-from piiscan.scanner.model import BBox
+from piiscan.scanner.model import BBox, TextSegment
 from piiscan.scanner.ocr import OcrWord, _canonical_lines, _filler_runs, _mrz_fragment, get_engine, ocr_image
+from piiscan.scanner.pipeline import Scanner
 from piiscan.settings import Settings
 from tests.scanner.detect.test_recognizers import SPECIMEN_TD1, SPECIMEN_TD3, td1, td3
 from tests.scanner.test_ocr_blank import CountingEngine
@@ -92,3 +93,14 @@ def test_canonical_lines_replace_a_read_the_check_digits_confirm() -> None:
     assert [w.text for w in _canonical_lines(_words(read))] == [line1, line2, line3]
     reversed_read = _words(tuple(reversed(SPECIMEN_TD3)))
     assert _canonical_lines(reversed_read) == reversed_read  # bottom line first: boxes would not match
+
+
+def test_mrz_number_printed_nowhere_else_is_reported_once_inside_the_mrz(scanner: Scanner) -> None:
+    lines = td3("KOWALSKA", "EWA", "XK4471902", "880412", "310101")
+    text = "PASSPORT\nSurname KOWALSKA\n\n" + "\n".join(lines)
+    results = MrzNumberRecognizer().analyze(text, ["ID_NUMBER"])
+    assert [text[r.start : r.end] for r in results] == ["XK4471902"]
+    assert results[0].start > text.index("P<")
+    segment = TextSegment(text=text, page=1, source="text", words=[], language="en")
+    found = [(f.entity_type, f.text) for f in scanner.detector.detect([segment])]
+    assert ("ID_NUMBER", "XK4471902") in found and any(t == "MRZ" for t, _ in found)

@@ -9,7 +9,7 @@ can verify. Two kinds of evidence are strong enough to report one:
   engine;
 - the document number and the personal number of a valid MRZ (check digits verified), where the
   page prints them again in its own fields (the passport number beside "Passport No", the national
-  identity number in the holder's details);
+  identity number in the holder's details), else in the MRZ;
 - a field label that names an identity number ("Passport No.", "Identity No.", "Personal No.",
   "USCIS#", "Enrolment No.") with a value of digits and capitals on the same line or under it, as
   forms and cards lay them out. The value alone would be any order number; the label is what says
@@ -166,10 +166,13 @@ _MIN_MRZ_NUMBER = 6
 
 
 class MrzNumberRecognizer(OwnRecognizer):
-    """ID_NUMBER: a valid MRZ's document or personal number, where the page prints it outside the MRZ.
+    """ID_NUMBER: a valid MRZ's document or personal number, where the page prints it outside the MRZ,
+    else inside the MRZ.
 
     The MRZ's check digits vouch for the value; the printed copy is the number a reader sees, and
-    the one to mask. Case is ignored (OCR reads a printed capital as lower case).
+    the one to mask. Case is ignored (OCR reads a printed capital as lower case). Where the page
+    holds no printed copy the number is reported once, inside the MRZ: the document number is then
+    among the report's kinds even though the MRZ already covers its characters.
     """
 
     name: str
@@ -182,14 +185,20 @@ class MrzNumberRecognizer(OwnRecognizer):
         if self.ENTITY not in entities or "<" not in text:
             return []
         mrzs = find_mrzs(text)
-        results = []
-        for data, _, _ in mrzs:
+        results: list[RecognizerResult] = []
+        for data, mrz_start, mrz_end in mrzs:
             for value in (data.document_number, *data.optional_data):
                 if len(value) < _MIN_MRZ_NUMBER or sum(ch.isdigit() for ch in value) < _MIN_DIGITS:
                     continue
-                pattern = re.compile(rf"(?<![A-Za-z0-9<]){re.escape(value)}(?![A-Za-z0-9<])", re.IGNORECASE)
-                for match in pattern.finditer(text):
-                    if any(start <= match.start() < end for _, start, end in mrzs):
-                        continue
-                    results.append(_result(self.name, self.id, self.ENTITY, match.start(), match.end(), self.SCORE))
+                printed = re.compile(rf"(?<![A-Za-z0-9<]){re.escape(value)}(?![A-Za-z0-9<])", re.IGNORECASE)
+                spans = [
+                    (m.start(), m.end())
+                    for m in printed.finditer(text)
+                    if not any(start <= m.start() < end for _, start, end in mrzs)
+                ]
+                if not spans:
+                    # printed nowhere else (or OCR missed it): the number in the MRZ itself, once
+                    at = text.find(value, mrz_start, mrz_end)
+                    spans = [(at, at + len(value))] if at >= 0 else []
+                results.extend(_result(self.name, self.id, self.ENTITY, a, b, self.SCORE) for a, b in spans)
         return results
