@@ -95,7 +95,10 @@ class Corpus:
 
 
 def _entities(records: Any) -> list[Entity]:
-    return [Entity(str(r["entity_type"]), str(r["text"]), int(r.get("page") or 1)) for r in records or []]
+    """Labels as evaluated: identity-number types folded into ID_NUMBER (see metrics.fold_type)."""
+    from piiscan.evaluate.metrics import fold_type
+
+    return [Entity(fold_type(str(r["entity_type"])), str(r["text"]), int(r.get("page") or 1)) for r in records or []]
 
 
 def _not_personal(record: dict[str, Any]) -> bool:

@@ -14,9 +14,15 @@ is by entity type, page and normalised value, in three passes, each label used o
    a phone number labelled per OCR word.
 
 A LOCATION label may also be matched by a STREET_ADDRESS finding: the peer corpus uses
-Presidio's vocabulary, where a postal address is a LOCATION. Findings of types that are not
-evaluated on a corpus are ignored, not counted as false positives: a corpus that never labels
-a type cannot say whether finding it was right.
+Presidio's vocabulary, where a postal address is a LOCATION. Identity numbers are one type,
+ID_NUMBER: the peer corpus labels most of them generically (a passport number, a MyKad number,
+a USCIS number) and a few by country (IN_AADHAAR, UK_PASSPORT), while piiscan reports the
+documented national formats by their own types. Labels and findings of every identity-number
+type (ID_DOCUMENT_TYPES) are folded into ID_NUMBER before matching, and an ID_NUMBER label may
+also be matched by a US_PASSPORT or US_DRIVER_LICENSE finding (types evaluated on their own too).
+
+Findings of types that are not evaluated on a corpus are ignored, not counted as false
+positives: a corpus that never labels a type cannot say whether finding it was right.
 """
 
 from __future__ import annotations
@@ -31,9 +37,24 @@ from piiscan.evaluate.datasets import Entity
 
 NAME_LIKE = frozenset({"PERSON", "LOCATION", "STREET_ADDRESS"})
 SPLIT_LABEL_TYPES = NAME_LIKE | {"MRZ", "PHONE_NUMBER"}
-ALIASES: dict[str, tuple[str, ...]] = {"LOCATION": ("STREET_ADDRESS",)}
+ALIASES: dict[str, tuple[str, ...]] = {
+    "LOCATION": ("STREET_ADDRESS",),
+    "ID_NUMBER": ("US_PASSPORT", "US_DRIVER_LICENSE"),
+}
 """Expected type -> other found types that may match it."""
-OWN_TYPES = frozenset({"MRZ", "STREET_ADDRESS", "GPS_COORDINATES"})
+ALIAS_REASONS = {
+    "LOCATION": "a postal address is a LOCATION in Presidio's vocabulary",
+    "ID_NUMBER": "a passport or licence number is an identity number",
+}
+ID_NUMBER = "ID_NUMBER"
+ID_DOCUMENT_TYPES = frozenset(
+    {
+        "ID_NUMBER", "HK_ID_CARD", "IN_AADHAAR", "IN_PAN", "IT_FISCAL_CODE", "IT_IDENTITY_CARD", "IT_PASSPORT",
+        "IT_DRIVER_LICENSE", "UK_PASSPORT", "DE_ID_CARD", "DE_PASSPORT", "ES_NIF", "ES_NIE", "ES_PASSPORT",
+    }
+)  # fmt: skip
+"""National identity numbers and the numbers of identity documents: evaluated as one type, ID_NUMBER."""
+OWN_TYPES = frozenset({"MRZ", "STREET_ADDRESS", "GPS_COORDINATES", ID_NUMBER})
 """piiscan's own entity types, supported even when the detector is not asked for its list."""
 MIN_SHARE = 0.6
 
@@ -52,6 +73,11 @@ _NON_WORD = re.compile(r"[\W_]+")
 _WHITESPACE = re.compile(r"\s+")
 _FILLERS = re.compile(r"<+")
 _NUMBER = re.compile(r"(-?\d+(?:\.\d+)?)\s*°?\s*([NSEWnsew](?![A-Za-z]))?")
+
+
+def fold_type(entity_type: str) -> str:
+    """The type a label or finding is evaluated as: every identity-number type is ID_NUMBER."""
+    return ID_NUMBER if entity_type in ID_DOCUMENT_TYPES else entity_type
 
 
 def _digits(text: str) -> str:

@@ -12,7 +12,10 @@ from typing import Any
 
 from piiscan.evaluate.datasets import Entity
 from piiscan.evaluate.metrics import (
+    ALIAS_REASONS,
     ALIASES,
+    ID_DOCUMENT_TYPES,
+    ID_NUMBER,
     Counts,
     ItemMatch,
     accuracy,
@@ -299,10 +302,14 @@ def render(summary: dict[str, Any]) -> str:
     if summary["distinct_labels"]:
         add("Each distinct value is labelled once per page, so repeated findings of a value count once.")
     for entity_type in summary["evaluated_types"]:
-        extra = [a for a in ALIASES.get(entity_type, ()) if a not in summary["evaluated_types"]]
+        extra = list(ALIASES.get(entity_type, ()))
         if extra:
-            add(f"{entity_type} labels may also be matched by {', '.join(extra)} findings (a postal address is a "
-                "LOCATION in Presidio's vocabulary).")  # fmt: skip
+            reason = ALIAS_REASONS.get(entity_type)
+            because = f" ({reason})." if reason else "."
+            add(f"{entity_type} labels may also be matched by {', '.join(extra)} findings{because}")
+    if ID_NUMBER in summary["evaluated_types"]:
+        add(f"ID_NUMBER: labels and findings of every identity-number type ({', '.join(sorted(ID_DOCUMENT_TYPES))}) "
+            "are evaluated as ID_NUMBER.")  # fmt: skip
     for note in summary["notes"]:
         add(note)
     for name in systems:

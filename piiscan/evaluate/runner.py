@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from piiscan.evaluate.baseline import Baseline, PageText
 from piiscan.evaluate.datasets import Corpus, Entity, EvalItem, load_peer, load_synthetic
-from piiscan.evaluate.metrics import value_in_text
+from piiscan.evaluate.metrics import fold_type, value_in_text
 from piiscan.scanner.pipeline import Scanner
 from piiscan.settings import Settings
 
@@ -66,7 +66,7 @@ def _run_piiscan(scanner: Scanner, item: EvalItem, data: bytes) -> SystemRun:
     if output.extraction is not None:
         for segment in output.extraction.segments:
             pages[segment.page] = pages.get(segment.page, "") + "\n" + segment.text
-    found = [Entity(f.entity_type, f.text, f.page) for f in result.findings]
+    found = [Entity(fold_type(f.entity_type), f.text, f.page) for f in result.findings]
     error = result.error["code"] if result.error else None
     return SystemRun(found, result.verdict, seconds, _read_flags(item, pages), error)
 
@@ -74,7 +74,7 @@ def _run_piiscan(scanner: Scanner, item: EvalItem, data: bytes) -> SystemRun:
 def _run_baseline(baseline: Baseline, item: EvalItem, data: bytes) -> SystemRun:
     output = baseline.scan(data)
     pages = _page_texts(output.pages)
-    found = [Entity(f.entity_type, f.text, f.page) for f in output.findings]
+    found = [Entity(fold_type(f.entity_type), f.text, f.page) for f in output.findings]
     return SystemRun(found, output.verdict, output.seconds, _read_flags(item, pages), output.error)
 
 

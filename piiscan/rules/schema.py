@@ -3,7 +3,7 @@
 A pack is one YAML file::
 
     pack: ops                 # name: lower case letters, digits, '-', '_'
-    version: "3"              # recorded in every report: default@1.1.0+ops@3
+    version: "3"              # recorded in every report: default@1.2.0+ops@3
     description: ...
     thresholds: {pdq_max_distance: 24}   # only the keys given are overridden
     entities: {identifying: [...], labels: {TYPE: "what a reviewer calls it"}}

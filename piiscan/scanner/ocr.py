@@ -200,6 +200,8 @@ def ocr_image(image: Image.Image, page: int, settings: Settings, engine: OcrEngi
                 words, _read(prepared, engine, f"{pack}+{settings.ocr_languages}", settings, _rotation_of(words))
             )
     words = _reread_mrz_lines(words, prepared, engine, settings)
+    if settings.ocr_repair:
+        words = _reread_mrz_band(words, prepared, engine, settings)
     segment = build_segment(words, page, 1.0 / factor)
     segment.language = language
     return segment
@@ -404,6 +406,152 @@ def _reread_mrz_lines(words: list[OcrWord], image: Image.Image, engine: OcrEngin
         )
     dropped = set(candidates)
     return [w for w in words if w.line not in dropped] + moved
+
+
+_MRZ_HINT_MIN_CHARS = 12
+_MRZ_TEXT_PX = (40, 30, 52)
+"""Heights the band's print is enlarged to, in turn until the check digits hold: the whitelisted
+model tells '<' from 'K' best near 40 pixels, but which size reads a given font cleanly varies."""
+_MRZ_MAX_FACTOR = 3.0
+_MRZ_LINE_MIN_CHARS = 26
+"""A re-read line shorter than this is not one of the 30-, 36- or 44-character MRZ lines."""
+
+
+def _mrz_fragment(line: str) -> bool:
+    """A line that reads like a damaged MRZ line: a filler run and mostly MRZ characters, even when
+    OCR dropped or merged enough characters to fail :func:`_looks_like_mrz`."""
+    compact = "".join(line.split())
+    if len(compact) < _MRZ_HINT_MIN_CHARS or not _MRZ_FILLER.search(compact):
+        return False
+    return sum(1 for ch in compact if ch not in _MRZ_ALPHABET) <= len(compact) // 5
+
+
+def _lines_text(words: list[OcrWord]) -> str:
+    lines: dict[tuple[int, int, int, int], list[str]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word.text)
+    return "\n".join(" ".join(texts) for texts in lines.values())
+
+
+def _reread_mrz_band(words: list[OcrWord], image: Image.Image, engine: OcrEngine, settings: Settings) -> list[OcrWord]:
+    """Read the band around MRZ-looking lines once more, enlarged and restricted to the MRZ alphabet,
+    when the page's MRZ does not yet pass its check digits.
+
+    A photographed card's MRZ is small print in a strong font: the general read drops a line, counts
+    fillers wrong or reads '<' as 'K' or 'X'. The band (the lines that look like MRZ, three line
+    heights above and below, the page's full width) is enlarged to about 40-pixel print and read as
+    one block. The re-read's MRZ lines replace the first read's only when their check digits hold
+    better. Pages without an MRZ-like line (every ordinary page) pay nothing.
+    """
+    from piiscan.scanner.detect.recognizers.mrz import mrz_quality  # here: the detect package loads Presidio
+
+    lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    hinted = [key for key, ws in lines.items() if _mrz_fragment(" ".join(w.text for w in ws))]
+    if not hinted:
+        return words
+    before = mrz_quality(_lines_text(words))
+    if before == 3:
+        return words
+    rotation = _rotation_of(words)
+    if rotation:
+        return words  # the band is a horizontal strip of the upright page
+    band = [w for key in hinted for w in lines[key]]
+    heights = sorted(w.box.height for w in band)
+    height = max(heights[len(heights) // 2], 8)
+    top = max(min(w.box.top for w in band) - 3 * height, 0)
+    bottom = min(max(w.box.bottom for w in band) + 3 * height, image.height)
+    band_image = image.crop((0, top, image.width, bottom))
+    for text_px in _MRZ_TEXT_PX:
+        moved = _read_band(band_image, text_px / height, top, engine, settings)
+        if moved and mrz_quality(_lines_text(moved)) > before:
+            break
+    else:
+        return words
+    moved = _canonical_lines(moved)
+    low = min(w.box.top for w in moved)
+    high = max(w.box.bottom for w in moved)
+    dropped = set(hinted) | {
+        key for key, ws in lines.items() if all(low <= (w.box.top + w.box.bottom) / 2 <= high for w in ws)
+    }
+    return [w for w in words if w.line not in dropped] + moved
+
+
+_FILLER_RUN = re.compile(r"<[<KSCRE]{4,}")
+"""A run of fillers as the MRZ alphabet reads it: '<' first, then '<' or the letters OCR takes it for."""
+
+
+def _filler_runs(text: str) -> str:
+    """Fillers in a run that starts with '<' (OCR reads a filler as K, S, C, R or E inside it).
+
+    A run is rewritten only when at least half of it is already '<' or K, so a name that
+    follows a single separator ("<SCREE") keeps its letters."""
+
+    def fill(match: re.Match[str]) -> str:
+        run = match.group()
+        return "<" * len(run) if 2 * sum(ch in "<K" for ch in run) >= len(run) else run
+
+    return _FILLER_RUN.sub(fill, text)
+
+
+def _canonical_lines(words: list[OcrWord]) -> list[OcrWord]:
+    """The re-read MRZ lines as the check digits confirmed them, one word a line (boxes kept).
+
+    Only when the MRZ decodes with as many lines as were re-read: the check digits then say which
+    letters were digits and which K's were fillers, and the page text carries the MRZ as printed."""
+    from piiscan.scanner.detect.recognizers.mrz import find_mrzs
+
+    lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    found = find_mrzs(_lines_text(words))
+    if len(found) != 1 or len(found[0][0].lines) != len(lines):
+        return words
+    pairs = list(zip(lines.items(), found[0][0].lines, strict=True))
+    if any(_differs("".join(w.text for w in ws), text) for (_, ws), text in pairs):
+        return words  # read in another order (bottom line first): keep the read, and its boxes
+    out = []
+    for (key, ws), text in pairs:
+        box = ws[0].box
+        for word in ws[1:]:
+            box = box.union(word.box)
+        out.append(OcrWord(key, box, min(w.conf for w in ws), text))
+    return out
+
+
+def _differs(read: str, canonical: str) -> bool:
+    """More than a third of the characters changed: not the same line."""
+    return sum(a != b for a, b in zip(read, canonical, strict=False)) > len(canonical) // 3
+
+
+def _read_band(band: Image.Image, factor: float, top: int, engine: OcrEngine, settings: Settings) -> list[OcrWord]:
+    """The MRZ-looking lines of ``band`` read enlarged by ``factor`` with the MRZ alphabet, fillers
+    repaired, boxes in the page's pixels (``top``: the band's offset on the page)."""
+    factor = min(factor, _MRZ_MAX_FACTOR, settings.ocr_max_side / band.width)
+    if factor > 1.05:
+        band = band.resize((round(band.width * factor), round(band.height * factor)), Image.Resampling.LANCZOS)
+    else:
+        factor = 1.0
+    lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
+    for word in parse_words(engine.tsv(band, "eng", settings.ocr_timeout_s, whitelist=MRZ_CHARS)):
+        lines.setdefault(word.line, []).append(word)
+    return [
+        OcrWord((-2, 0, *w.line[2:]), BBox(*_band_box(w.box, factor, top)), w.conf, _filler_runs(w.text))
+        for ws in lines.values()
+        if len("".join(w.text for w in ws)) >= _MRZ_LINE_MIN_CHARS and any("<" in w.text for w in ws)
+        for w in ws
+    ]
+
+
+def _band_box(box: BBox, factor: float, top: int) -> tuple[int, int, int, int]:
+    """A box of the enlarged band in the page's pixels."""
+    return (
+        round(box.left / factor),
+        round(box.top / factor) + top,
+        max(1, round(box.width / factor)),
+        max(1, round(box.height / factor)),
+    )
 
 
 def _looks_like_mrz(line: str) -> bool:

@@ -160,7 +160,17 @@ def test_dedupe_merges_repeats_per_page() -> None:
 
 def test_evaluated_types() -> None:
     labelled = {"PERSON", "MRZ", "ID_NUMBER", "URL"}
-    assert evaluated_types(labelled, {"PERSON", "EMAIL_ADDRESS"}) == ["MRZ", "PERSON"]
+    assert evaluated_types(labelled, {"PERSON", "EMAIL_ADDRESS"}) == ["ID_NUMBER", "MRZ", "PERSON"]
+
+
+def test_identity_number_types_fold_into_id_number_and_passports_match_them() -> None:
+    from piiscan.evaluate.metrics import fold_type
+
+    assert fold_type("IN_AADHAAR") == fold_type("UK_PASSPORT") == "ID_NUMBER"
+    assert fold_type("US_PASSPORT") == "US_PASSPORT"  # evaluated on its own
+    labels = [Entity("ID_NUMBER", "K4471902")]
+    result = match(labels, [Entity("US_PASSPORT", "K4471902")], ["ID_NUMBER", "US_PASSPORT"])
+    assert result.pairs == [(0, 0)] and result.false == []
 
 
 def test_confusion_and_clean_flagged() -> None:

@@ -27,7 +27,7 @@ def write(folder: Path, name: str, body: str) -> Path:
 
 def test_builtin_pack_loads_and_is_versioned() -> None:
     ruleset = load_ruleset()
-    assert ruleset.version == "default@1.1.0"
+    assert ruleset.version == "default@1.2.0"
     assert ruleset.thresholds.pdq_max_distance == 31
     kinds = {type(r).__name__ for r in ruleset.rules}
     assert kinds == {"HashRule", "PhraseRule", "ClassifierRule", "SensitiveRule", "LayoutRule", "ExposureRule"}
@@ -243,7 +243,7 @@ def test_operator_pack_overrides_thresholds_and_rules(tmp_path: Path, doc: MakeD
     write(tmp_path, "10-ops.yaml", OPS_PACK)
     write(tmp_path, "20-later.yaml", "pack: later\nversion: 2026.11\nthresholds: {pdq_max_distance: 16}\n")
     engine = RuleEngine(Settings(rule_pack_dir=str(tmp_path)))
-    assert engine.version == "default@1.1.0+ops@3+later@2026.11"
+    assert engine.version == "default@1.2.0+ops@3+later@2026.11"
     limits = engine.ruleset.thresholds
     assert (limits.abuse_min_probability, limits.pdq_max_distance) == (0.99, 16)  # later packs win
     assert limits.pdq_min_quality == 50  # untouched thresholds keep the default
@@ -264,7 +264,7 @@ def test_operator_pack_overrides_thresholds_and_rules(tmp_path: Path, doc: MakeD
     from piiscan.rules.context import Uploader
 
     decision = engine.evaluate(findings, extraction, ScanContext(Uploader(name="Clara Jensen"), "private"))
-    assert decision.rule_pack_version == "default@1.1.0+ops@3+later@2026.11"
+    assert decision.rule_pack_version == "default@1.2.0+ops@3+later@2026.11"
     by_id = {h.id: h for h in decision.rules}
     assert by_id["third-party.doxxing"].severity == "critical"
     assert "postal address" in by_id["third-party.doxxing"].reason

@@ -21,7 +21,7 @@ def test_uploaders_own_passport_scan(scanner: Scanner) -> None:
     own = scanner.scan(data, "passport.png", ScanContext(CLARA, "private")).result
     assert own.verdict == "sensitive_document" and own.severity == "low"
     assert {"sensitive.own-document", "own.data"} <= {h.id for h in own.rules}
-    assert own.rule_pack_version == "default@1.1.0"
+    assert own.rule_pack_version == "default@1.2.0"
     others = scanner.scan(data, "passport.png", ScanContext(Uploader(name="Mark Olsen"), "private")).result
     assert others.verdict == "sensitive_document" and others.severity == "high"
     assert "sensitive.document" in {h.id for h in others.rules}

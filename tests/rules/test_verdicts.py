@@ -42,7 +42,7 @@ def test_clean(engine: RuleEngine, doc: MakeDoc) -> None:
     findings, extraction = doc("Nothing personal here, only weather: sunny.", [])
     decision = engine.evaluate(findings, extraction, ScanContext())
     assert (decision.verdict, decision.severity, decision.rules) == ("clean", "none", [])
-    assert decision.rule_pack_version == "default@1.1.0"
+    assert decision.rule_pack_version == "default@1.2.0"
 
 
 def test_findings_only_call_still_works(doc: MakeDoc) -> None:

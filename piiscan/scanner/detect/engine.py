@@ -197,13 +197,20 @@ def build_analyzer(settings: Settings) -> Any:
 LANGUAGE_ENTITIES: dict[str, tuple[str, ...]] = {
     "de": ("DE_TAX_ID", "DE_ID_CARD", "DE_PASSPORT", "DE_SOCIAL_SECURITY", "DE_HEALTH_INSURANCE"),
     "es": ("ES_NIF", "ES_NIE", "ES_PASSPORT"),
-    "it": ("IT_FISCAL_CODE", "IT_IDENTITY_CARD", "IT_PASSPORT", "IT_DRIVER_LICENSE"),
+    "it": ("IT_IDENTITY_CARD", "IT_PASSPORT", "IT_DRIVER_LICENSE"),
 }
 """Presidio's national recognizers that piiscan loads, by the language whose text enables them."""
 
+GLOBAL_NATIONAL_ENTITIES = ("IT_FISCAL_CODE", "IN_AADHAAR", "IN_PAN")
+"""National numbers looked for in text of any language: identity cards print them among English
+or no words at all (an Indian card is Hindi and English, an Italian card bilingual). The codice
+fiscale carries a check letter and a layout no other number has; Aadhaar's Verhoeff check and
+PAN's pattern pass by chance, so filters.NEEDS_CONTEXT keeps them only next to their own words."""
+
 
 def _national_recognizers() -> list[Any]:
-    """Presidio's recognizers for LANGUAGE_ENTITIES, registered under the analyzer's one language."""
+    """Presidio's recognizers for LANGUAGE_ENTITIES and GLOBAL_NATIONAL_ENTITIES, registered under the
+    analyzer's one language."""
     from presidio_analyzer.predefined_recognizers import (
         DeHealthInsuranceRecognizer,
         DeIdCardRecognizer,
@@ -213,6 +220,8 @@ def _national_recognizers() -> list[Any]:
         EsNieRecognizer,
         EsNifRecognizer,
         EsPassportRecognizer,
+        InAadhaarRecognizer,
+        InPanRecognizer,
         ItDriverLicenseRecognizer,
         ItFiscalCodeRecognizer,
         ItIdentityCardRecognizer,
@@ -232,6 +241,8 @@ def _national_recognizers() -> list[Any]:
         ItIdentityCardRecognizer,
         ItPassportRecognizer,
         ItDriverLicenseRecognizer,
+        InAadhaarRecognizer,
+        InPanRecognizer,
     )
     return [cls(supported_language="en") for cls in classes]
 

@@ -63,7 +63,9 @@ def toll_free(value: str) -> bool:
     return bool(_TOLL_FREE.match("".join(ch for ch in value if ch.isdigit() or ch == "+")))
 
 
-_MORE_SPECIFIC_THAN_PHONE = frozenset({"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID"})
+_MORE_SPECIFIC_THAN_PHONE = frozenset(
+    {"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID", "IN_AADHAAR", "HK_ID_CARD", "ID_NUMBER"}
+)
 # Presidio patterns that fit any number of the right length; without one of these words near
 # them an order number becomes an NHS number (a mod-11 check passes one time in eleven).
 NEEDS_CONTEXT: dict[str, tuple[str, ...]] = {
@@ -73,6 +75,9 @@ NEEDS_CONTEXT: dict[str, tuple[str, ...]] = {
     "US_PASSPORT": ("passport",),
     "US_ITIN": ("itin", "taxpayer", "tax"),
     "MEDICAL_LICENSE": ("dea", "license", "licence", "medical"),
+    # Verhoeff passes one 12-digit number in ten; PAN's upstream pattern is any 5 letters, 4 digits, a letter
+    "IN_AADHAAR": ("aadhaar", "aadhar", "uidai", "unique identification"),
+    "IN_PAN": ("pan", "permanent account", "income tax"),
 }
 _CONTEXT_WORDS = {
     entity: re.compile(r"\b(?:" + "|".join(re.escape(word) for word in words) + ")")
@@ -80,6 +85,8 @@ _CONTEXT_WORDS = {
 }
 _CONTEXT_WINDOW = 80
 _RELATIVE_DATES = frozenset({"today", "yesterday", "tomorrow", "tonight", "now", "this morning", "this evening"})
+_MRZ_FIELD_RECOGNIZER = "MrzNumberRecognizer"
+"""Reports an MRZ's document number inside the MRZ on purpose (when the page prints it nowhere else)."""
 _CONTAINERS = frozenset({"MRZ", "EMAIL_ADDRESS", "STREET_ADDRESS", "IBAN_CODE", "CREDIT_CARD"})
 """A finding inside one of these is a piece of it (the domain of an e-mail read as a URL, the
 document number of an MRZ read as a licence, the town of an address), not a finding of its own."""
@@ -236,6 +243,7 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
             and c.start <= f.start
             and f.end <= c.end
             and (c.end - c.start) > (f.end - f.start)
+            and f.recognizer != _MRZ_FIELD_RECOGNIZER
             for c in containers
         ):
             continue

@@ -15,9 +15,12 @@ from piiscan.scanner.detect.recognizers import (
     FormAddressRecognizer,
     FormNameRecognizer,
     GpsCoordinatesRecognizer,
+    HkIdRecognizer,
+    LabelledIdRecognizer,
     LabelledNameRecognizer,
     LicenceNumberRecognizer,
     LocalPhoneRecognizer,
+    MrzNumberRecognizer,
     MrzRecognizer,
     SplitEmailRecognizer,
     StreetAddressRecognizer,
@@ -514,6 +517,8 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "US_DRIVER_LICENSE",
                 "LOCATION",
                 "PHONE_NUMBER",
+                "ID_NUMBER",
+                "HK_ID_CARD",
             },
         ),
         (
@@ -527,6 +532,8 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "US_DRIVER_LICENSE",
                 "LOCATION",
                 "PHONE_NUMBER",
+                "ID_NUMBER",
+                "HK_ID_CARD",
             },
         ),
         (
@@ -540,6 +547,8 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "US_DRIVER_LICENSE",
                 "LOCATION",
                 "PHONE_NUMBER",
+                "ID_NUMBER",
+                "HK_ID_CARD",
             },
         ),
         (
@@ -553,9 +562,24 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "US_DRIVER_LICENSE",
                 "LOCATION",
                 "PHONE_NUMBER",
+                "ID_NUMBER",
+                "HK_ID_CARD",
             },
         ),
-        ("it", {"MRZ", "GPS_COORDINATES", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE", "LOCATION", "PHONE_NUMBER"}),
+        (
+            "it",
+            {
+                "MRZ",
+                "GPS_COORDINATES",
+                "PERSON",
+                "EMAIL_ADDRESS",
+                "US_DRIVER_LICENSE",
+                "LOCATION",
+                "PHONE_NUMBER",
+                "ID_NUMBER",
+                "HK_ID_CARD",
+            },
+        ),
     ],
 )
 def test_custom_recognizers(language: str, entities: set[str]) -> None:
@@ -577,7 +601,10 @@ def test_recognizers_ignore_unrequested_entities() -> None:
             | UsPlaceRecognizer
             | LocalPhoneRecognizer
             | FormAddressRecognizer
-            | FormNameRecognizer,
+            | FormNameRecognizer
+            | LabelledIdRecognizer
+            | HkIdRecognizer
+            | MrzNumberRecognizer,
         ):
             continue  # tested in their own modules
         assert isinstance(recognizer, MrzRecognizer | GpsCoordinatesRecognizer | StreetAddressRecognizer)

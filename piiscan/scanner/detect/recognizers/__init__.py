@@ -1,5 +1,5 @@
-"""Custom Presidio recognizers: MRZ, street address, GPS, names printed under form labels and
-the numbered fields of driver's licences."""
+"""Custom Presidio recognizers: MRZ, street address, GPS, names printed under form labels, the
+numbered fields of driver's licences and identity numbers (check-digit formats, labelled values)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from piiscan.scanner.detect.recognizers.form_address import FormAddressRecognize
 from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
 from piiscan.scanner.detect.recognizers.id_fields import CardNameRecognizer, LicenceNumberRecognizer
+from piiscan.scanner.detect.recognizers.id_numbers import HkIdRecognizer, LabelledIdRecognizer, MrzNumberRecognizer
 from piiscan.scanner.detect.recognizers.labelled_name import LabelledNameRecognizer
 from piiscan.scanner.detect.recognizers.local_phone import LocalPhoneRecognizer
 from piiscan.scanner.detect.recognizers.mrz import MrzData, MrzRecognizer, parse_mrz
@@ -21,10 +22,13 @@ __all__ = [
     "FormAddressRecognizer",
     "FormNameRecognizer",
     "GpsCoordinatesRecognizer",
+    "HkIdRecognizer",
+    "LabelledIdRecognizer",
     "LabelledNameRecognizer",
     "LicenceNumberRecognizer",
     "LocalPhoneRecognizer",
     "MrzData",
+    "MrzNumberRecognizer",
     "MrzRecognizer",
     "SplitEmailRecognizer",
     "StreetAddressRecognizer",
@@ -47,6 +51,9 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         SplitEmailRecognizer(supported_language=language),
         CardNameRecognizer(supported_language=language),
         LicenceNumberRecognizer(supported_language=language),
+        LabelledIdRecognizer(supported_language=language),
+        HkIdRecognizer(supported_language=language),
+        MrzNumberRecognizer(supported_language=language),
         UsPlaceRecognizer(supported_language=language),
         LocalPhoneRecognizer(supported_language=language),
         FormAddressRecognizer(supported_language=language),

@@ -39,6 +39,12 @@ class MrzData:
     sex: str
     expiry_date: str
     composite_valid: bool
+    optional_data: tuple[str, ...] = ()
+    """The optional-data fields, fillers removed: states print a personal or national identity
+    number there (TD3 positions 29-42 of line 2)."""
+    lines: tuple[str, ...] = ()
+    """The lines as read, with the repairs the check digits confirmed (digits where OCR read
+    letters, fillers where it read 'K'), in document order."""
 
 
 @dataclass(frozen=True)
@@ -285,12 +291,32 @@ def _decode_two_line(fmt: MrzFormat, line1: str, raw_line2: str) -> tuple[MrzDat
         sex=_SEX_CODES[line2[20]],
         expiry_date=expiry,
         composite_valid=composite_valid,
+        optional_data=_optional(line2[28 : length - 2 if fmt == "TD3" else length - 1]),
+        lines=(_letters_at(line1, 2), _letters_at(line2, 10)),
     )
     return data, fields_valid
 
 
+_FILLER_MISREADS = re.compile(r"[SKCERX](?=<)|(?<=<)[SKCERX]")
+
+
+def _as_fillers(field: str) -> str:
+    """``field`` with the letters OCR reads for a filler turned to '<' where they touch one."""
+    return _FILLER_MISREADS.sub("<", field)
+
+
+def _letters_at(line: str, start: int) -> str:
+    """``line`` with the three-letter country code at ``start`` read as letters (UT0 -> UTO)."""
+    return line[:start] + line[start : start + 3].translate(_LETTER_FIXES) + line[start + 3 :]
+
+
+def _optional(*fields: str) -> tuple[str, ...]:
+    return tuple(value for value in (field.strip("<").replace("<", "") for field in fields) if value)
+
+
 def _decode_td1(raw_line1: str, raw_line2: str, line3: str) -> tuple[MrzData, bool] | None:
     line1 = raw_line1 if raw_line1[14] == "<" else _fix_digits(raw_line1, (14,))
+    line1 = line1[:5] + _repair_document_number(line1[5:])
     line2 = _fix_digits(raw_line2, (*range(0, 7), *range(8, 15), 29))
     birth, expiry = line2[0:6], line2[8:14]
     if not (_plausible_date(birth) and _plausible_date(expiry)):
@@ -304,6 +330,12 @@ def _decode_td1(raw_line1: str, raw_line2: str, line3: str) -> tuple[MrzData, bo
             document_number, document_check = document_number + overflow[:-1], overflow[-1]
     fields_valid = _verify(document_number, document_check) and _verify(birth, line2[6]) and _verify(expiry, line2[14])
     composite_valid = _verify(line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29], line2[29])
+    if fields_valid and not composite_valid and document_check != "<":
+        # a filler of the optional data read as a letter ("4S<<<"): the composite check tells
+        optional1, optional2 = _as_fillers(line1[15:30]), _as_fillers(line2[18:29])
+        if _verify(line1[5:15] + optional1 + line2[0:7] + line2[8:15] + optional2, line2[29]):
+            line1, line2 = line1[:15] + optional1, line2[:18] + optional2 + line2[29:]
+            composite_valid = True
     if not (fields_valid or composite_valid):
         return None
     surname, given = _split_names(line3)
@@ -319,6 +351,8 @@ def _decode_td1(raw_line1: str, raw_line2: str, line3: str) -> tuple[MrzData, bo
         sex=_SEX_CODES[line2[7]],
         expiry_date=expiry,
         composite_valid=composite_valid,
+        optional_data=_optional(line1[15:30] if document_check != "<" else "", line2[18:29]),
+        lines=(_letters_at(line1, 2), _letters_at(line2, 15), line3),
     )
     return data, fields_valid
 
@@ -377,6 +411,20 @@ def _find_mrzs(text: str) -> list[_Found]:
         if all(candidate.end <= other.start or candidate.start >= other.end for other in chosen):
             chosen.append(candidate)
     return sorted(chosen, key=lambda f: f.start)
+
+
+def find_mrzs(text: str) -> list[tuple[MrzData, int, int]]:
+    """Every valid MRZ in ``text`` with its character span, in reading order."""
+    return [(found.data, found.start, found.end) for found in _find_mrzs(text)]
+
+
+def mrz_quality(text: str) -> int:
+    """How well ``text`` holds an MRZ: 3 composite check valid, 2 field checks valid, 1 two of
+    three field checks, 0 none. Lets OCR choose between two reads of the same zone."""
+    best = 0
+    for found in _find_mrzs(text):
+        best = max(best, 3 if found.data.composite_valid else 2 if found.fields_valid else 1)
+    return best
 
 
 def parse_mrz(text: str) -> MrzData | None:

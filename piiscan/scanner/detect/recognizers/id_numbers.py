@@ -1,0 +1,204 @@
+"""Identity numbers: national formats with a check character, and numbers printed after an ID label.
+
+Identity documents print their numbers in many national formats, most without a checksum anyone
+can verify. Two kinds of evidence are strong enough to report one:
+
+- a documented format whose check character is valid: the Hong Kong identity card number
+  (``A123456(3)``: letters and digits weighted 9..2, modulus 11). The Indian Aadhaar (Verhoeff),
+  PAN and the Italian codice fiscale (check letter) are Presidio's own recognizers, loaded by the
+  engine;
+- the document number and the personal number of a valid MRZ (check digits verified), where the
+  page prints them again in its own fields (the passport number beside "Passport No", the national
+  identity number in the holder's details), else in the MRZ;
+- a field label that names an identity number ("Passport No.", "Identity No.", "Personal No.",
+  "USCIS#", "Enrolment No.") with a value of digits and capitals on the same line or under it, as
+  forms and cards lay them out. The value alone would be any order number; the label is what says
+  whose number it is. Generic labels ("Document No.", "Member ID", "Control number") count only in
+  the text of identity, insurance or tax papers: an invoice has a document number too.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer
+from piiscan.scanner.detect.recognizers.mrz import find_mrzs
+
+HK_ID = "HK_ID_CARD"
+ID_NUMBER = "ID_NUMBER"
+
+_HK_VALUES = {letter: 10 + index for index, letter in enumerate(string.ascii_uppercase)}
+_HK_RE = re.compile(r"(?<![A-Za-z0-9])(?P<letters>[A-Z]{1,2})(?P<digits>\d{6})[ \t]?(?P<open>\(?)(?P<check>[0-9A])\)?")
+_HK_CONTEXT = re.compile(r"(?i)\bhkid\b|hong ?kong|identity card|香港")
+
+
+def hkid_check(letters: str, digits: str) -> str:
+    """The check character of a Hong Kong identity card number (``0``-``9`` or ``A``).
+
+    One-letter numbers are padded with a space worth 36; weights run 9..2 over the eight
+    characters; the check is ``11 - sum mod 11``, 10 written ``A`` and 11 written ``0``.
+    """
+    values = [36] * (2 - len(letters)) + [_HK_VALUES[ch] for ch in letters] + [int(d) for d in digits]
+    total = sum(value * weight for value, weight in zip(values, range(9, 1, -1), strict=True))
+    check = (11 - total % 11) % 11
+    return "A" if check == 10 else str(check)
+
+
+def _result(name: str, identifier: str, entity: str, start: int, end: int, score: float) -> RecognizerResult:
+    return RecognizerResult(
+        entity_type=entity,
+        start=start,
+        end=end,
+        score=score,
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: identifier,
+        },
+    )
+
+
+class HkIdRecognizer(OwnRecognizer):
+    """Hong Kong identity card numbers with a valid check character.
+
+    Printed with the check in brackets (``A123456(3)``) the format is distinctive; written
+    without them it is reported only when the text speaks of an identity card.
+    """
+
+    name: str
+    ENTITY = HK_ID
+    SCORE = 0.85
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        results = []
+        context: bool | None = None
+        for match in _HK_RE.finditer(text):
+            end = match.end()
+            if end < len(text) and text[end].isalnum():
+                continue
+            if hkid_check(match["letters"], match["digits"]) != match["check"]:
+                continue
+            if not match["open"]:
+                if context is None:
+                    context = bool(_HK_CONTEXT.search(text))
+                if not context:
+                    continue
+            results.append(_result(self.name, self.id, self.ENTITY, match.start(), end, self.SCORE))
+        return results
+
+
+_ID_LABEL = (
+    r"(?:passport|pasport|passeport|pasaporte|reisepass)[ \t]*(?:no\b\.?|n[o°º]\.?|number\b|num\b\.?|#)"
+    r"|(?:national[ \t]+)?(?:identity|identification|id)(?:[ \t]+card)?[ \t]*(?:no\b\.?|number\b|#)"
+    r"|personal[ \t]*(?:no\b\.?|number\b|code\b)"
+    r"|uscis[ \t]*(?:#|no\b\.?|number\b)"
+    r"|enrol(?:l)?ment[ \t]*(?:no\b\.?|number\b|#)"
+    # generic: an invoice has a document number too, so these count only on identity papers
+    r"|(?P<generic>document[ \t]*(?:no\b\.?|number\b|#)"
+    r"|member[ \t]*(?:id\b|no\b\.?|number\b|#)"
+    r"|control[ \t]*(?:no\b\.?|number\b))"
+)
+_IDENTITY_PAPER = re.compile(
+    r"(?i)passport|identity|identit[àa]|residence permit|driv(?:er|ing)'?s? licen[cs]e|social security|"
+    r"health|insurance|medicare|medicaid|wage and tax|\bw-?2\b"
+)
+"""Words of the papers whose generic number labels name a person's number: identity and licence
+cards, insurance cards, tax and social security forms."""
+_VALUE = r"[A-Z0-9][A-Z0-9\-/]*(?:\([0-9A-Z]\))?(?:[ ][0-9][A-Z0-9\-/]*)*"
+_LABELLED_RE = re.compile(
+    rf"(?<![A-Za-z])(?:{_ID_LABEL})[ \t]*[:.#\-]*[ \t]*"
+    # the value on the label's line, or first on a line under it (a card's field under its label,
+    # maybe after the label's other language: "Passport No. / No. Pasport")
+    # (a same-line value has a digit: "Identification # Suffix" is the header's next column)
+    rf"(?:(?P<same>(?=[A-Z0-9\-/() ]*\d){_VALUE})"
+    rf"|[^\n]{{0,40}}?(?:[ \t]*\n){{1,3}}[ \t]*(?P<below>{_VALUE}))(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
+_MIN_DIGITS = 4
+_MAX_LENGTH = 32
+
+
+def plausible_id(value: str) -> bool:
+    """Enough digits to be a number, capitals only (a word is not a value), and not a date."""
+    if value.upper() != value or sum(ch.isdigit() for ch in value) < _MIN_DIGITS or len(value) > _MAX_LENGTH:
+        return False
+    return not _DATE.fullmatch(value)
+
+
+class LabelledIdRecognizer(OwnRecognizer):
+    """ID_NUMBER: the value printed after an identity-number label on the same line or under it."""
+
+    name: str
+    ENTITY = ID_NUMBER
+    SCORE = 0.6
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        results = []
+        paper: bool | None = None
+        for match in _LABELLED_RE.finditer(text):
+            group = "same" if match["same"] is not None else "below"
+            value = match[group]
+            if not plausible_id(value):
+                continue
+            if match["generic"] is not None:
+                if paper is None:
+                    paper = bool(_IDENTITY_PAPER.search(text))
+                if not paper:
+                    continue
+            results.append(_result(self.name, self.id, self.ENTITY, match.start(group), match.end(group), self.SCORE))
+        return results
+
+
+_MIN_MRZ_NUMBER = 6
+"""Shorter MRZ fields (a two-digit sequence) would match any small number on the page."""
+
+
+class MrzNumberRecognizer(OwnRecognizer):
+    """ID_NUMBER: a valid MRZ's document or personal number, where the page prints it outside the MRZ,
+    else inside the MRZ.
+
+    The MRZ's check digits vouch for the value; the printed copy is the number a reader sees, and
+    the one to mask. Case is ignored (OCR reads a printed capital as lower case). Where the page
+    holds no printed copy the number is reported once, inside the MRZ: the document number is then
+    among the report's kinds even though the MRZ already covers its characters.
+    """
+
+    name: str
+    ENTITY = ID_NUMBER
+    SCORE = 0.85
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if self.ENTITY not in entities or "<" not in text:
+            return []
+        mrzs = find_mrzs(text)
+        results: list[RecognizerResult] = []
+        for data, mrz_start, mrz_end in mrzs:
+            for value in (data.document_number, *data.optional_data):
+                if len(value) < _MIN_MRZ_NUMBER or sum(ch.isdigit() for ch in value) < _MIN_DIGITS:
+                    continue
+                printed = re.compile(rf"(?<![A-Za-z0-9<]){re.escape(value)}(?![A-Za-z0-9<])", re.IGNORECASE)
+                spans = [
+                    (m.start(), m.end())
+                    for m in printed.finditer(text)
+                    if not any(start <= m.start() < end for _, start, end in mrzs)
+                ]
+                if not spans:
+                    # printed nowhere else (or OCR missed it): the number in the MRZ itself, once
+                    at = text.find(value, mrz_start, mrz_end)
+                    spans = [(at, at + len(value))] if at >= 0 else []
+                results.extend(_result(self.name, self.id, self.ENTITY, a, b, self.SCORE) for a, b in spans)
+        return results

@@ -1,0 +1,138 @@
+"""Identity numbers: check-digit formats and values printed after an identity-number label.
+
+Every number here is made up; check characters are computed in the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from piiscan.scanner.detect.recognizers import HkIdRecognizer, LabelledIdRecognizer
+from piiscan.scanner.detect.recognizers.id_numbers import hkid_check, plausible_id
+from piiscan.scanner.model import TextSegment
+from piiscan.scanner.pipeline import Scanner
+
+# Verhoeff's dihedral-group tables, as published (Verhoeff 1969).
+_D = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+    [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+    [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+    [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+    [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+    [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+]
+_P = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+    [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+    [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+    [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+]
+_INV = [0, 4, 3, 2, 1, 5, 6, 7, 8, 9]
+
+
+def _verhoeff_complete(digits: str) -> str:
+    check = 0
+    for i, digit in enumerate(reversed(digits)):
+        check = _D[check][_P[(i + 1) % 8][int(digit)]]
+    return digits + str(_INV[check])
+
+
+def _aadhaar(body: str) -> str:
+    number = _verhoeff_complete(body)
+    return f"{number[:4]} {number[4:8]} {number[8:]}"
+
+
+def _found(scanner: Scanner, text: str, source: str = "ocr") -> list[tuple[str, str]]:
+    segment = TextSegment(text=text, page=1, source=source, words=[], language="en")
+    return [(f.entity_type, f.text) for f in scanner.detector.detect([segment])]
+
+
+def test_hkid_check_matches_the_published_example() -> None:
+    assert hkid_check("A", "123456") == "3"  # the format's documented example, A123456(3)
+
+
+@pytest.mark.parametrize("letters", ["A", "K", "XA", "WX"])
+def test_hkid_found_with_its_check_and_not_with_another(letters: str) -> None:
+    digits = "472019"
+    check = hkid_check(letters, digits)
+    wrong = "0" if check != "0" else "1"
+    text = f"Card holder {letters}{digits}({check}) and {letters}{digits}({wrong})"
+    results = HkIdRecognizer().analyze(text, ["HK_ID_CARD"])
+    assert [text[r.start : r.end] for r in results] == [f"{letters}{digits}({check})"]
+
+
+def test_hkid_without_brackets_needs_identity_card_words() -> None:
+    number = "C668812" + hkid_check("C", "668812")
+    assert HkIdRecognizer().analyze(f"order {number} shipped", ["HK_ID_CARD"]) == []
+    text = f"HONG KONG IDENTITY CARD\n{number}"
+    assert [text[r.start : r.end] for r in HkIdRecognizer().analyze(text, ["HK_ID_CARD"])] == [number]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("USCIS#\n000-731-582\n\nCountry of Birth", "000-731-582"),
+        ("Passport No. / No. Pasport\n\nP7730215\n\nNationality", "P7730215"),
+        ("Identity No.: 880412-14-5531", "880412-14-5531"),
+        ("Personal No. 4406129936", "4406129936"),
+        ("IDENTITY CARD\nDocument number CZ6311T47", "CZ6311T47"),
+        ("Health insurance\nMember ID XKB 804412977 02\nGroup 7741", "XKB 804412977 02"),
+        ("Prefix Identification # Suffix\nXKB 804412977 02", "XKB 804412977 02"),  # the header's other columns
+        ("Enrollment No 2231/40972/11853", "2231/40972/11853"),
+        ("W-2 Wage and Tax Statement\nd Control number\n00081137", "00081137"),
+    ],
+)
+def test_labelled_id_value_on_the_line_or_under_it(text: str, value: str) -> None:
+    results = LabelledIdRecognizer().analyze(text, ["ID_NUMBER"])
+    assert [text[r.start : r.end] for r in results] == [value]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Passport No. see page 3",  # a word, not a number
+        "ID No. 12/03/2020",  # a date
+        "Document No 12",  # too few digits
+        "Please bring your passport and 2 photos taken 2024",  # no number label
+        "INVOICE\nDocument No. 4711-2291\nTotal 120.00",  # a generic label outside identity papers
+        "Loyalty club\nMember ID 88120931",
+    ],
+)
+def test_labelled_id_ignores_words_dates_and_unlabelled_numbers(text: str) -> None:
+    assert LabelledIdRecognizer().analyze(text, ["ID_NUMBER"]) == []
+
+
+def test_plausible_id_rejects_lower_case_words() -> None:
+    assert not plausible_id("see1234")
+    assert plausible_id("K1234567")
+
+
+def test_aadhaar_needs_its_check_and_its_word(scanner: Scanner) -> None:
+    valid = _aadhaar("49731805162")
+    digits = valid.replace(" ", "")
+    invalid = f"{valid[:-1]}{(int(valid[-1]) + 1) % 10}"
+    assert ("IN_AADHAAR", valid) in _found(scanner, f"Your Aadhaar No. : {valid}")
+    assert not any(t == "IN_AADHAAR" for t, _ in _found(scanner, f"Your Aadhaar No. : {invalid}"))
+    # a bare 12-digit number passes Verhoeff one time in ten: without the word it is not reported
+    assert not any(t == "IN_AADHAAR" for t, _ in _found(scanner, f"Invoice total ref {digits} paid"))
+
+
+def test_fiscal_code_found_in_english_text(scanner: Scanner) -> None:
+    # codice fiscale layout: surname, name, year, month letter, day, municipality, check letter
+    body = "MRTLSN80A41H501"
+    odd_values = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23]
+    odd = dict(zip("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", odd_values[:10] + odd_values, strict=True))
+    even = {ch: (int(ch) if ch.isdigit() else ord(ch) - ord("A")) for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    total = sum(odd[ch] if i % 2 == 0 else even[ch] for i, ch in enumerate(body))
+    code = body + chr(ord("A") + total % 26)
+    # typed text: OCR repair reads a trailing Z after digits as 2
+    assert ("IT_FISCAL_CODE", code) in _found(scanner, f"FISCAL CODE\n{code}", source="text")
+    wrong = body + ("A" if code[-1] != "A" else "B")
+    assert ("IT_FISCAL_CODE", wrong) not in _found(scanner, f"Reference\n{wrong}", source="text")
