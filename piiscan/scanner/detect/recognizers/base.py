@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from presidio_analyzer import EntityRecognizer
+from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 
 class OwnRecognizer(EntityRecognizer):
     """One entity type, patterns compiled at import (nothing to load), named after the class."""
 
     ENTITY: ClassVar[str]
+    name: str
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
@@ -19,3 +20,17 @@ class OwnRecognizer(EntityRecognizer):
 
     def load(self) -> None:
         """Nothing to load: the patterns are compiled at import."""
+
+    def result(self, start: int, end: int, score: float, entity: str | None = None) -> RecognizerResult:
+        """A result of ``entity`` (this recognizer's own by default) that names this recognizer,
+        so a finding can be traced to the rule that made it."""
+        return RecognizerResult(
+            entity_type=entity or self.ENTITY,
+            start=start,
+            end=end,
+            score=score,
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )

@@ -49,19 +49,6 @@ def looks_like_card(text: str) -> bool:
     return len({m.group().upper() for m in _CARD_WORDS.finditer(text)}) >= _MIN_CARD_WORDS
 
 
-def _result(name: str, identifier: str, entity: str, start: int, end: int, score: float) -> RecognizerResult:
-    return RecognizerResult(
-        entity_type=entity,
-        start=start,
-        end=end,
-        score=score,
-        recognition_metadata={
-            RecognizerResult.RECOGNIZER_NAME_KEY: name,
-            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: identifier,
-        },
-    )
-
-
 class CardNameRecognizer(OwnRecognizer):
     """PERSON from a licence's numbered name lines ("1 FAMILY" above "2 GIVEN"); one result each."""
 
@@ -78,7 +65,7 @@ class CardNameRecognizer(OwnRecognizer):
         results = []
         for match in _NAME_FIELDS.finditer(text):
             for group in ("family", "given"):
-                results.append(_result(self.name, self.id, "PERSON", match.start(group), match.end(group), self.SCORE))
+                results.append(self.result(match.start(group), match.end(group), self.SCORE))
         return results
 
 
@@ -100,7 +87,5 @@ class LicenceNumberRecognizer(OwnRecognizer):
             value = match.group("value")
             if sum(ch.isdigit() for ch in value) < _MIN_DIGITS or _DATE.fullmatch(value):
                 continue
-            results.append(
-                _result(self.name, self.id, "US_DRIVER_LICENSE", match.start("value"), match.end("value"), self.SCORE)
-            )
+            results.append(self.result(match.start("value"), match.end("value"), self.SCORE))
         return results

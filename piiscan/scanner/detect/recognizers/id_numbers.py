@@ -48,19 +48,6 @@ def hkid_check(letters: str, digits: str) -> str:
     return "A" if check == 10 else str(check)
 
 
-def _result(name: str, identifier: str, entity: str, start: int, end: int, score: float) -> RecognizerResult:
-    return RecognizerResult(
-        entity_type=entity,
-        start=start,
-        end=end,
-        score=score,
-        recognition_metadata={
-            RecognizerResult.RECOGNIZER_NAME_KEY: name,
-            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: identifier,
-        },
-    )
-
-
 class HkIdRecognizer(OwnRecognizer):
     """Hong Kong identity card numbers with a valid check character.
 
@@ -90,7 +77,7 @@ class HkIdRecognizer(OwnRecognizer):
                     context = bool(_HK_CONTEXT.search(text))
                 if not context:
                     continue
-            results.append(_result(self.name, self.id, self.ENTITY, match.start(), end, self.SCORE))
+            results.append(self.result(match.start(), end, self.SCORE))
         return results
 
 
@@ -157,7 +144,7 @@ class LabelledIdRecognizer(OwnRecognizer):
                     paper = bool(_IDENTITY_PAPER.search(text))
                 if not paper:
                     continue
-            results.append(_result(self.name, self.id, self.ENTITY, match.start(group), match.end(group), self.SCORE))
+            results.append(self.result(match.start(group), match.end(group), self.SCORE))
         return results
 
 
@@ -200,5 +187,5 @@ class MrzNumberRecognizer(OwnRecognizer):
                     # printed nowhere else (or OCR missed it): the number in the MRZ itself, once
                     at = text.find(value, mrz_start, mrz_end)
                     spans = [(at, at + len(value))] if at >= 0 else []
-                results.extend(_result(self.name, self.id, self.ENTITY, a, b, self.SCORE) for a, b in spans)
+                results.extend(self.result(a, b, self.SCORE) for a, b in spans)
         return results
