@@ -36,12 +36,19 @@ _NON_NAME_WORDS = frozenset(
             "male female valid til until max min coinsurance copay member group plan amet sit dolor",
             "inn hotel corp corporation inc llc ltd gmbh company bank insurance road avenue lane ring",
             "social security benefits tax wages federal",
+            # a document's own parts ("Part II", "Section 3")
+            "part section chapter schedule appendix annex",
         )
     ).split()
 )
 _ABBREVIATION = re.compile(r"[A-Z]{2,3}\.?")
-_COUNTRY_ONLY = frozenset({"us", "usa", "u.s.", "u.s.a.", "united states", "the united states", "america"})
-"""The country a form is printed for: named alone it locates nobody."""
+_COUNTRY_ONLY = frozenset({"us", "usa", "u.s", "u.s.a", "united states", "the united states", "america"})
+"""The country a form is printed for: named alone it locates nobody (compared with the dots
+of each word stripped, so "U.S." is "u.s")."""
+_ISSUER = re.compile(
+    r"(?i)\b(?:gov(?:ernmen)?t|republic|kingdom|ministry|department|embassy|consulate)\.?\s+of\s+(?:the\s+)?$"
+)
+"""The place in "Government of X", "Republic of X": the issuer of a document, nobody's place."""
 _HONORIFIC_OR_LABEL = re.compile(
     r"(?:\b(?:mr|mrs|ms|miss|dr|prof|sir|herr|frau|hr|fr|m|mme|mlle|sr|sra|srta|don|doña)\.?"
     r"|\b(?:name|surname|given names?|first name|last name|nachname|vorname|nom|prénom|nombre|apellidos?)"
@@ -61,6 +68,38 @@ def toll_free(value: str) -> bool:
     """A toll-free number (North American 1-8xx, Indian 1800): an organisation's hotline,
     reached by anyone, not a person's own phone."""
     return bool(_TOLL_FREE.match("".join(ch for ch in value if ch.isdigit() or ch == "+")))
+
+
+_CHAIN_BEFORE = re.compile(r"\w[ \t]*/[ \t]*$")
+_CHAIN_AFTER = re.compile(r"[ \t]*/[ \t]*\w")
+
+
+def slash_chain(finding: Finding, text: str) -> bool:
+    """A number read as a phone that is one link of a slash-joined reference ("Ref 290/25A/90679/90694",
+    "Enrollment No 1190/11450/02075"): file and enrolment numbers, not anyone's line. A phone number
+    written with a slash ("089/1234567") has nothing joined to it by another slash."""
+    before = text[max(0, finding.start - 8) : finding.start]
+    return bool(_CHAIN_BEFORE.search(before) or _CHAIN_AFTER.match(text, finding.end))
+
+
+_ROLE_MAILBOXES = frozenset(
+    " ".join(
+        (
+            "info information contact contacts help helpdesk support service services customerservice assistance",
+            "office admin administrator hello enquiries enquiry inquiries inquiry sales billing accounts invoices",
+            "marketing press media jobs careers hr postmaster hostmaster webmaster abuse noc security privacy",
+            "legal noreply no-reply donotreply do-not-reply mailer-daemon feedback team reception bookings",
+            "reservations orders",
+        )
+    ).split()
+)
+
+
+def role_mailbox(value: str) -> bool:
+    """An organisation's role address (RFC 2142 names such as info@, support@, webmaster@, and the
+    usual help@, noreply@): a service reached by anyone, not a person's own address."""
+    local = value.rpartition("@")[0].strip().lower()
+    return local in _ROLE_MAILBOXES
 
 
 _MORE_SPECIFIC_THAN_PHONE = frozenset({"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID"})
@@ -165,14 +204,16 @@ _PLACE_WORDS = frozenset({"city", "county", "state", "street", "country", "rue",
 _NON_PLACE_WORDS = _NON_NAME_WORDS - _PLACE_WORDS
 
 
-def ner_noise(finding: Finding, language: str | None) -> bool:
+def ner_noise(finding: Finding, language: str | None, text: str = "") -> bool:
     """Whether a person, place or group the English NER found is noise.
 
     A phrase with a pronoun or article in it is no name; a form label ("Birth", "Employee")
     or the country a form is printed for is no place of anyone's. German capitalises every
     noun and the English model calls them places and persons: in text of another language
     names are kept when they look like names, places are left to the street address
-    recognizer (a town named alone in German text is lost, a cost we accept).
+    recognizer (a town named alone in German text is lost, a cost we accept). ``text`` is the
+    segment's text: it shows a label's translation next to the span, the issuer a place names,
+    and whether a name in another language stands in running prose.
     """
     if finding.recognizer != "SpacyRecognizer" or finding.entity_type not in _NER_TYPES:
         return False
@@ -183,15 +224,81 @@ def ner_noise(finding: Finding, language: str | None) -> bool:
         " ".join(words) in _COUNTRY_ONLY
         or any(w in _NON_PLACE_WORDS for w in words)
         or _ABBREVIATION.fullmatch(finding.text.strip())
+        or _ISSUER.search(text[max(0, finding.start - _ISSUER_WINDOW) : finding.start])
     ):
         return True  # "VA", "MD": a state's code alone places nobody
     if finding.entity_type == "NRP" and any(w in _NON_NAME_WORDS or not w.isalpha() for w in words):
         return True  # "Suffix", "Social", "§"
+    if finding.entity_type in ("PERSON", "LOCATION") and text and translated_label(finding, text):
+        return True
     if language in (None, "en"):
         return False
     if finding.entity_type != "PERSON":
         return True
-    return language == "de" and any(len(w) >= _DE_NOUN_MIN_LETTERS and _DE_NOUN.search(w) for w in words)
+    if language == "de" and any(len(w) >= _DE_NOUN_MIN_LETTERS and _DE_NOUN.search(w) for w in words):
+        return True
+    return bool(text) and _foreign_prose_noise(finding, text)
+
+
+_ISSUER_WINDOW = 40
+_LABEL_WORDS = _NON_NAME_WORDS | frozenset(
+    " ".join(
+        (
+            "height weight eyes hair type code office issuing issued issue authority place profession",
+            "occupation residence municipality number no class holder document citizenship nationality",
+            "sex gender country domicile",
+        )
+    ).split()
+)
+"""Field labels of identity documents and forms, the English half of bilingual labels."""
+_SLASH_LABEL = re.compile(r"[ \t]*/\s*([^\W\d_]+)")
+
+
+def translated_label(finding: Finding, text: str) -> bool:
+    """Whether a span is the national-language half of a bilingual field label.
+
+    ID documents print "Kod Negara / Country Code" or a line of labels above the same labels in
+    English; the English model reads the foreign half as a person or place. The English label
+    after a slash, or a following line of as many label words, gives it away.
+    """
+    # the slash may sit inside the span ("Kod Negara / Country Code" read as one) or follow it
+    after = _SLASH_LABEL.search(text, finding.start, min(len(text), finding.end + _ISSUER_WINDOW))
+    if after and after.start() <= finding.end and after.group(1).lower() in _LABEL_WORDS:
+        return True
+    line_start = text.rfind("\n", 0, finding.start) + 1
+    line_end = text.find("\n", finding.end)
+    line_end = len(text) if line_end < 0 else line_end
+    if text[line_start:line_end].strip() != finding.text.strip():
+        return False
+    following = text[line_end:].lstrip()
+    next_words = following[: following.find("\n")].split() if "\n" in following else following.split()
+    return len(next_words) == len(finding.text.split()) and all(
+        w.strip(".,;:").lower() in _LABEL_WORDS for w in next_words
+    )
+
+
+_ACRONYM = re.compile(r"[A-Z\u00c0-\u00de]{2,5}")
+
+
+def _foreign_prose_noise(finding: Finding, text: str) -> bool:
+    """A "person" the English model found in running text of another language.
+
+    Outside English the model tags capitalised nouns and article phrases ("Der IRS", "Zahlung
+    von Steuern"); names there stand on their own lines (sender, signature) or after an
+    honorific or label, which are kept. An acronym beside a capitalised word is a heading.
+    """
+    words = finding.text.split()
+    if len(words) > 1 and any(_ACRONYM.fullmatch(w) for w in words) and not finding.text.isupper():
+        return True
+    line_start = text.rfind("\n", 0, finding.start) + 1
+    line_end = text.find("\n", finding.end)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    if len(line.split()) <= _SHORT_LINE_WORDS:
+        return False
+    return not _HONORIFIC_OR_LABEL.search(text[line_start : finding.start])
+
+
+_SHORT_LINE_WORDS = 4
 
 
 def suppress(findings: list[Finding], text: str = "", language: str | None = None) -> list[Finding]:
@@ -211,7 +318,7 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
         ):
             continue  # the same thing read twice, once in part ("michael84@…" inside "bailey. michael84@…")
         f = found
-        if ner_noise(f, language):
+        if ner_noise(f, language, text):
             continue
         if f.entity_type == "PERSON" and f.recognizer not in _LABELLED_PERSON_RECOGNIZERS:
             f = trim_person(f, text)
@@ -228,9 +335,12 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
             _DATE_LIKE.match(f.text)
             or _MONEY.search(f.text)
             or toll_free(f.text)
+            or slash_chain(f, text)
             or any(s.start < f.end and f.start < s.end for s in specific)
         ):
             continue  # a date or an SSN also fits a phone number's digits; the specific reading wins
+        if f.entity_type == "EMAIL_ADDRESS" and role_mailbox(f.text):
+            continue
         if any(
             c.entity_type != f.entity_type
             and c.start <= f.start

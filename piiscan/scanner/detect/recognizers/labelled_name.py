@@ -27,7 +27,8 @@ _NEXT_LABEL = r"(?:last|first|middle|given|surname|name|date|sex|dob)(?![\w])"
 _NAME = rf"{_NAME_WORD}(?:[ \t]+(?!{_NEXT_LABEL})(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,3}}"
 # Label, optional "/ translation" part, separator (colon, or a line break under the label), name.
 _PATTERN = re.compile(
-    rf"(?<![\w])(?:{_LABELS})(?:[ \t]*/[ \t]*[^\n:]{{1,30}})?[ \t]*(?::[ \t]*|(?:\n[ \t]*){{1,2}})({_NAME})",
+    rf"(?<![\w])(?<!to )(?:{_LABELS})(?:[ \t]*/[ \t]*[^\n:]{{1,30}})?[ \t]*(?::[ \t]*|(?:\n[ \t]*){{1,2}})"
+    rf"({_NAME})(?![\w])",
     re.IGNORECASE,
 )
 _CLOSINGS = (
@@ -46,6 +47,8 @@ _PARTICLES = frozenset({"de", "del", "la", "le", "van", "von", "der", "da", "di"
 _NOT_NAMES = frozenset(
     {"date", "sex", "nationality", "signature", "address", "number", "no", "card", "type", "expiry", "birth", "of"}
     | {"last", "first", "middle", "given", "name", "names", "surname", "dob", "phone", "email", "zip", "city", "state"}
+    # an instruction under a section heading ("APPLICANT INFORMATION / Complete the following")
+    | {"complete", "please", "enter", "print", "attach", "check", "see", "use", "fill", "provide", "list"}
 )
 
 
