@@ -257,7 +257,7 @@ _SLASH_LABEL = re.compile(r"[ \t]*/\s*([^\W\d_]+)")
 def translated_label(finding: Finding, text: str) -> bool:
     """Whether a span is the national-language half of a bilingual field label.
 
-    ID documents print "Kod Negara / Country Code" or a line of labels above the same labels in
+    ID documents print "Kod Negara / Country Code" or a row of labels above the same labels in
     English; the English model reads the foreign half as a person or place. The English label
     after a slash, or a following line of as many label words, gives it away.
     """
@@ -272,9 +272,13 @@ def translated_label(finding: Finding, text: str) -> bool:
         return False
     following = text[line_end:].lstrip()
     next_words = following[: following.find("\n")].split() if "\n" in following else following.split()
-    return len(next_words) == len(finding.text.split()) and all(
+    # a row of three or more: a name above one or two labels ("ANGEL BROWN" over "Member ID") is common
+    return len(next_words) == len(finding.text.split()) >= _LABEL_ROW_WORDS and all(
         w.strip(".,;:").lower() in _LABEL_WORDS for w in next_words
     )
+
+
+_LABEL_ROW_WORDS = 3
 
 
 _ACRONYM = re.compile(r"[A-Z\u00c0-\u00de]{2,5}")

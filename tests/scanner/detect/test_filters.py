@@ -145,3 +145,107 @@ def test_plausible_entities_skip_recognizers_that_cannot_match() -> None:
     entities = ["EMAIL_ADDRESS", "IP_ADDRESS", "US_DRIVER_LICENSE", "PERSON"]
     assert plausible_entities(entities, "Handle the middle of the order, Peter.") == ["PERSON"]
     assert plausible_entities(entities, "Driver licence D1234567, mail a@b.org from 10.0.0.1") == entities
+
+
+def _ner(entity: str, text: str, value: str) -> Finding:
+    finding = _f(entity, text, value)
+    finding.recognizer = "SpacyRecognizer"
+    return finding
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value", "kept"),
+    [
+        # the national half of a bilingual label, with the English half after a slash or below
+        ("Lugar Emision / Issuing Office\nBERLIN", "PERSON", "Lugar Emision", False),
+        ("Altura / Height\n171 cm", "LOCATION", "Altura", False),
+        ("Documento /\n\nPassport Type", "LOCATION", "Documento", False),
+        ("GENERE ALTEZZA PAESE\nSEX HEIGHT COUNTRY\nF 170 ITA", "PERSON", "GENERE ALTEZZA PAESE", False),
+        ("Holder / Titular\nMarta Quintero", "PERSON", "Marta Quintero", True),
+        ("Marta Quintero\nSEX HEIGHT", "PERSON", "Marta Quintero", True),
+        # the issuer a document names is nobody's place
+        ("ISSUED BY THE GOVT. OF NEPAL", "LOCATION", "NEPAL", False),
+        ("Republic of Lorvania", "LOCATION", "Lorvania", False),
+        ("Born in Lorvania in 1980", "LOCATION", "Lorvania", True),
+        ("authorized to work in the U.S.?", "LOCATION", "U.S.", False),
+    ],
+)
+def test_labels_and_issuers_are_not_names_or_places(text: str, entity: str, value: str, kept: bool) -> None:
+    finding = _ner(entity, text, value)
+    assert (suppress([finding], text, "en") == [finding]) is kept
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kept"),
+    [
+        ("Die Rückzahlung von Gebühren erfolgt durch das Finanzamt im Mai.", "Rückzahlung von Gebühren", False),
+        ("Bitte wenden Sie sich an Der BZSt wegen Ihrer Frage.", "Der BZSt", False),
+        ("Anna BERGER", "Anna BERGER", True),  # a surname in capitals is no acronym
+        ("KFZ Versicherungsfragen", "KFZ Versicherungsfragen", False),
+        ("Mit freundlichen Grüßen\n\nJonas Brettschneider", "Jonas Brettschneider", True),
+        ("Ich habe heute mit Herr Jonas Brettschneider darüber gesprochen.", "Jonas Brettschneider", True),
+    ],
+)
+def test_english_ner_on_german_prose(text: str, value: str, kept: bool) -> None:
+    finding = _ner("PERSON", text, value)
+    assert (suppress([finding], text, "de") == [finding]) is kept
+
+
+def test_the_same_prose_rule_leaves_english_alone() -> None:
+    text = "Yesterday the manager called Jonas Brettschneider about the contract."
+    finding = _ner("PERSON", text, "Jonas Brettschneider")
+    assert suppress([finding], text, "en") == [finding]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kept"),
+    [
+        ("Case No 2210/77381/40012", "77381/40012", False),
+        ("Ref: 310 / 7B / 44018 / 51923 / K", "44018 / 51923", False),
+        ("Tel.: 089/2741553", "089/2741553", True),
+        ("Phone/Fax: 217 555 0147", "217 555 0147", True),
+    ],
+)
+def test_slash_joined_reference_numbers_are_not_phones(text: str, value: str, kept: bool) -> None:
+    finding = _f("PHONE_NUMBER", text, value)
+    assert (suppress([finding], text) == [finding]) is kept
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("info@lorvania-tours.example", False),
+        ("HELP@AGENCY.EXAMPLE.GOV", False),
+        ("no-reply@shop.example", False),
+        ("j.quintero@agency.example.gov", True),
+        ("helpful.hannah@example.org", True),
+    ],
+)
+def test_role_mailboxes_are_not_personal(value: str, kept: bool) -> None:
+    text = f"Write to {value} today"
+    finding = _f("EMAIL_ADDRESS", text, value)
+    assert (suppress([finding], text) == [finding]) is kept
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "B. APPLICANT/HOUSEHOLD DETAILS\n\nComplete the form for every member",
+        "Relationship to Patient: SON",
+        "Last Name: Qu4RTERO and more",
+    ],
+)
+def test_labels_that_hold_no_name(text: str) -> None:
+    assert LabelledNameRecognizer().analyze(text, ["PERSON"]) == []
+
+
+def test_document_parts_are_not_names() -> None:
+    text = "Please complete either Part Il or Part Ill as applicable."
+    finding = _ner("PERSON", text, "Part Il")
+    assert suppress([finding], text, "en") == []
+
+
+def test_a_name_above_two_labels_is_kept() -> None:
+    text = "ROSA PELLEGRINO\nMember ID\nXKZ 4471"
+    finding = _ner("PERSON", text, "ROSA PELLEGRINO")
+    assert suppress([finding], text, "en") == [finding]
