@@ -249,3 +249,21 @@ def test_a_name_above_two_labels_is_kept() -> None:
     text = "ROSA PELLEGRINO\nMember ID\nXKZ 4471"
     finding = _ner("PERSON", text, "ROSA PELLEGRINO")
     assert suppress([finding], text, "en") == [finding]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("To,\nRavi Kumar Menon\nS/O Kumar Menon\n12, Lake View Road", "Kumar Menon"),
+        ("Name: ANITA DESAI D/O: PRAKASH DESAI", "PRAKASH DESAI"),
+        ("c/o Harriet Lindqvist\n4 Elm Row", "Harriet Lindqvist"),
+    ],
+)
+def test_relation_labels_name_a_person(text: str, name: str) -> None:
+    found = [text[r.start : r.end] for r in LabelledNameRecognizer().analyze(text, ["PERSON"])]
+    assert name in found
+
+
+def test_relation_label_without_a_full_name() -> None:
+    text = "S/O the applicant, see page 2"
+    assert LabelledNameRecognizer().analyze(text, ["PERSON"]) == []

@@ -358,6 +358,11 @@ def test_mrz_through_analyzer(analyzer: AnalyzerEngine) -> None:
         ("742 Evergreen Terrace\nSpringfield, IL 62704", "742 Evergreen Terrace\nSpringfield, IL 62704"),
         ("Hauptstraße 12\n10115 Berlin\nGermany", "Hauptstraße 12\n10115 Berlin"),
         ("742 EVERGREEN TERRACE, SPRINGFIELD, IL 62704", "742 EVERGREEN TERRACE, SPRINGFIELD, IL 62704"),
+        (
+            "Office: 918 W. Juniper Street, Suite 12, Elk Falls, KS 67345",
+            "918 W. Juniper Street, Suite 12, Elk Falls, KS 67345",
+        ),
+        ("41 NE Alder Ct", "41 NE Alder Ct"),
     ],
 )
 def test_street_address_positive(text: str, expected: str) -> None:
@@ -382,6 +387,7 @@ def test_street_address_positive(text: str, expected: str) -> None:
         "Spring 2024 collection",
         "We need 2 Place Settings",
         "Section 5 Main Road",
+        "Take exit 5 N. Juniper later",
     ],
 )
 def test_street_address_negative(text: str) -> None:
