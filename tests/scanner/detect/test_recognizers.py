@@ -11,6 +11,7 @@ from presidio_analyzer import AnalyzerEngine, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 
 from piiscan.scanner.detect.recognizers import (
+    AddressBlockRecognizer,
     CardNameRecognizer,
     FormAddressRecognizer,
     FormNameRecognizer,
@@ -561,7 +562,19 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "PHONE_NUMBER",
             },
         ),
-        ("it", {"MRZ", "GPS_COORDINATES", "PERSON", "EMAIL_ADDRESS", "US_DRIVER_LICENSE", "LOCATION", "PHONE_NUMBER"}),
+        (
+            "it",
+            {
+                "MRZ",
+                "GPS_COORDINATES",
+                "STREET_ADDRESS",  # the postcode-line address block knows no language
+                "PERSON",
+                "EMAIL_ADDRESS",
+                "US_DRIVER_LICENSE",
+                "LOCATION",
+                "PHONE_NUMBER",
+            },
+        ),
     ],
 )
 def test_custom_recognizers(language: str, entities: set[str]) -> None:
@@ -583,7 +596,8 @@ def test_recognizers_ignore_unrequested_entities() -> None:
             | UsPlaceRecognizer
             | LocalPhoneRecognizer
             | FormAddressRecognizer
-            | FormNameRecognizer,
+            | FormNameRecognizer
+            | AddressBlockRecognizer,
         ):
             continue  # tested in their own modules
         assert isinstance(recognizer, MrzRecognizer | GpsCoordinatesRecognizer | StreetAddressRecognizer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer
 
+from piiscan.scanner.detect.recognizers.address_block import AddressBlockRecognizer
 from piiscan.scanner.detect.recognizers.form_address import FormAddressRecognizer
 from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
@@ -17,6 +18,7 @@ from piiscan.scanner.detect.recognizers.street_address import StreetAddressRecog
 from piiscan.scanner.detect.recognizers.us_place import UsPlaceRecognizer
 
 __all__ = [
+    "AddressBlockRecognizer",
     "CardNameRecognizer",
     "FormAddressRecognizer",
     "FormNameRecognizer",
@@ -37,8 +39,8 @@ __all__ = [
 def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
     """Fresh recognizer instances for ``language``, ready for a Presidio registry.
 
-    MRZ and GPS notation do not depend on the language; street addresses are only
-    offered for the languages whose layouts the recognizer knows.
+    MRZ and GPS notation and postcode-line address blocks do not depend on the language; street
+    addresses are only offered for the languages whose layouts the recognizer knows.
     """
     recognizers: list[EntityRecognizer] = [
         MrzRecognizer(supported_language=language),
@@ -51,6 +53,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         LocalPhoneRecognizer(supported_language=language),
         FormAddressRecognizer(supported_language=language),
         FormNameRecognizer(supported_language=language),
+        AddressBlockRecognizer(supported_language=language),
     ]
     if language in StreetAddressRecognizer.SUPPORTED_LANGUAGES:
         recognizers.append(StreetAddressRecognizer(supported_language=language))
