@@ -49,6 +49,7 @@ _ISSUER = re.compile(
     r"(?i)\b(?:gov(?:ernmen)?t|republic|kingdom|ministry|department|embassy|consulate)\.?\s+of\s+(?:the\s+)?$"
 )
 """The place in "Government of X", "Republic of X": the issuer of a document, nobody's place."""
+_PLACE_OF = re.compile(r"(?i)\b(?:county|city|town|township|village|borough|parish|district)\s+of\s+$")
 _HONORIFIC_OR_LABEL = re.compile(
     r"(?:\b(?:mr|mrs|ms|miss|dr|prof|sir|herr|frau|hr|fr|m|mme|mlle|sr|sra|srta|don|doña)\.?"
     r"|\b(?:name|surname|given names?|first name|last name|nachname|vorname|nom|prénom|nombre|apellidos?)"
@@ -80,6 +81,44 @@ def slash_chain(finding: Finding, text: str) -> bool:
     written with a slash ("089/1234567") has nothing joined to it by another slash."""
     before = text[max(0, finding.start - 8) : finding.start]
     return bool(_CHAIN_BEFORE.search(before) or _CHAIN_AFTER.match(text, finding.end))
+
+
+_ORGANISATION = re.compile(
+    r"(?i)\b(?:inn|hotel|motel|resort|corp|corporation|inc|llc|ltd|limited|gmbh|plc|offices?|department|dept|"
+    r"division|agency|ministry|bureau|hospital|clinic|bank|university|college|council|headquarters|"
+    r"customer\s+(?:service|care)|help\s?desk|helpline|hotline)\b"
+)
+_ORGANISATION_LINES = 3
+
+
+def organisation_line(finding: Finding, text: str, people: list[Finding]) -> bool:
+    """A phone number under an organisation's heading ("Contoso Inn / 12 Main St / Telephone: ..."),
+    with no person's name between them: the switchboard of a hotel, an agency's office, a bank's
+    hotline, reached by anyone. A name in the block (a business card, a letter's signature) makes
+    it that person's line, and the phone's own line is not searched ("Office phone: ...")."""
+    line_start = text.rfind("\n", 0, finding.start) + 1
+    top = line_start
+    for _ in range(_ORGANISATION_LINES):
+        if top == 0:
+            break
+        top = text.rfind("\n", 0, top - 1) + 1
+    if top == line_start or not _ORGANISATION.search(text, top, line_start):
+        return False
+    return not any(top <= g.start < finding.start for g in people)
+
+
+def persons(findings: list[Finding], text: str, language: str | None) -> list[Finding]:
+    """The PERSON findings of a segment that pass the filters below (the NER's raw list holds
+    "Contoso Inn" as a person, and "N. Carson" of "2527 N. Carson Street")."""
+    containers = [c for c in findings if c.entity_type in _CONTAINERS]
+    return [
+        g
+        for g in findings
+        if g.entity_type == "PERSON"
+        and not ner_noise(g, language, text)
+        and (g.recognizer in _LABELLED_PERSON_RECOGNIZERS or plausible_person(trim_person(g, text), text))
+        and not any(c.start <= g.start and g.end <= c.end for c in containers)
+    ]
 
 
 _ROLE_MAILBOXES = frozenset(
@@ -227,6 +266,10 @@ def ner_noise(finding: Finding, language: str | None, text: str = "") -> bool:
         or _ISSUER.search(text[max(0, finding.start - _ISSUER_WINDOW) : finding.start])
     ):
         return True  # "VA", "MD": a state's code alone places nobody
+    if finding.entity_type == "PERSON" and _PLACE_OF.search(
+        text[max(0, finding.start - _ISSUER_WINDOW) : finding.start]
+    ):
+        return True  # "county of Wayne", "City of Warren": a place named after someone
     if finding.entity_type == "NRP" and any(w in _NON_NAME_WORDS or not w.isalpha() for w in words):
         return True  # "Suffix", "Social", "§"
     if finding.entity_type in ("PERSON", "LOCATION") and text and translated_label(finding, text):
@@ -340,6 +383,7 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
             or _MONEY.search(f.text)
             or toll_free(f.text)
             or slash_chain(f, text)
+            or organisation_line(f, text, persons(findings, text, language))
             or any(s.start < f.end and f.start < s.end for s in specific)
         ):
             continue  # a date or an SSN also fits a phone number's digits; the specific reading wins

@@ -267,3 +267,34 @@ def test_relation_labels_name_a_person(text: str, name: str) -> None:
 def test_relation_label_without_a_full_name() -> None:
     text = "S/O the applicant, see page 2"
     assert LabelledNameRecognizer().analyze(text, ["PERSON"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("were married in the county of Hollis Bremer, Ohio", False),
+        ("the City of Hollis Bremer issued it", False),
+        ("the son of Hollis Bremer signed", True),
+    ],
+)
+def test_a_place_named_after_someone_is_no_person(text: str, kept: bool) -> None:
+    finding = _ner("PERSON", text, "Hollis Bremer")
+    assert (suppress([finding], text, "en") == [finding]) is kept
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Harbour View Hotel\n14 Quay Street\nPortwell, ME 04101\nTelephone: 207-555-0190", False),
+        ("REGIONAL OFFICES\n88 W. Elm Road, Dayton, OH 45402\nTel: 207-555-0190 Fax: 207-555-0191", False),
+        ("Harbour View Hotel\nNadia Okonkwo, Night Manager\nMobile: 207-555-0190", True),  # a person's line
+        ("Applicant details\nOffice phone: 207-555-0190", True),  # the label on the phone's own line
+        ("Lena Fischer\n14 Quay Street\nPortwell, ME 04101\nTelephone: 207-555-0190", True),
+    ],
+)
+def test_phones_under_an_organisation_heading(text: str, kept: bool) -> None:
+    phone = _f("PHONE_NUMBER", text, "207-555-0190")
+    found = [phone]
+    if "Nadia Okonkwo" in text:
+        found.append(_ner("PERSON", text, "Nadia Okonkwo"))
+    assert (phone in suppress(found, text, "en")) is kept
