@@ -174,12 +174,23 @@ def plausible_person(finding: Finding, text: str) -> bool:
         return False
     if not all(w[:1].isupper() or lw in _PARTICLES for w, lw in zip(words, lowered, strict=True)):
         return False
-    if any(_GARBLED.search(w) for w in words):
+    if any(_GARBLED.search(w) or _vowelless(w) for w in words):
         return False
     if len(words) == 1:
         line_start = text.rfind("\n", 0, finding.start) + 1
         return bool(_HONORIFIC_OR_LABEL.search(text[line_start : finding.start]))
     return True
+
+
+_VOWELLESS = re.compile(r"[B-DF-HJ-NP-TV-XZb-df-hj-np-tv-xz]{2,}")
+_VOWELLESS_NAMES = frozenset({"ng"})
+
+
+def _vowelless(word: str) -> bool:
+    """A word of Latin letters with no vowel ("Br", "CQ", "Hrs"): an abbreviation, a title
+    ("Mr", "Jr") or an OCR fragment, not part of a name (but the surname "Ng")."""
+    bare = word.strip(".,;:'\u2019")
+    return bool(_VOWELLESS.fullmatch(bare)) and bare.lower() not in _VOWELLESS_NAMES
 
 
 def _has_non_name_word(value: str) -> bool:
@@ -204,7 +215,11 @@ def trim_person(finding: Finding, text: str) -> Finding:
     def name_like(word: str) -> bool:
         bare = word.strip(".,;:'\u2019")
         return (
-            bool(bare) and bare[:1].isupper() and not _NOT_A_NAME.search(bare) and bare.lower() not in _NON_NAME_WORDS
+            bool(bare)
+            and bare[:1].isupper()
+            and not _NOT_A_NAME.search(bare)
+            and bare.lower() not in _NON_NAME_WORDS
+            and not _vowelless(bare)
         )
 
     first, last = 0, len(words) - 1

@@ -32,6 +32,8 @@ def _person(text: str, value: str) -> Finding:
         ("Thompson went home", "Thompson", False),
         ("Name: Okafor", "Okafor", True),
         ("X12345 is the code", "X12345", False),
+        ("Vac Hrs Tovin", "Hrs Tovin", False),  # no vowel: an abbreviation or OCR fragment
+        ("Signed by Mei Ng today", "Mei Ng", True),
     ],
 )
 def test_plausible_person(text: str, value: str, plausible: bool) -> None:
@@ -298,3 +300,20 @@ def test_phones_under_an_organisation_heading(text: str, kept: bool) -> None:
     if "Nadia Okonkwo" in text:
         found.append(_ner("PERSON", text, "Nadia Okonkwo"))
     assert (phone in suppress(found, text, "en")) is kept
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "trimmed"),
+    [
+        ("Witness: Mr Tobias Lindqvist", "Mr Tobias Lindqvist", "Tobias Lindqvist"),
+        ("Signed Tobias Lindqvist Jr today", "Tobias Lindqvist Jr", "Tobias Lindqvist"),
+    ],
+)
+def test_titles_without_vowels_are_trimmed(text: str, value: str, trimmed: str) -> None:
+    kept = suppress([_ner("PERSON", text, value)], text, "en")
+    assert [f.text for f in kept] == [trimmed]
+
+
+def test_a_fragment_next_to_a_common_word_is_no_name() -> None:
+    text = "Housing expense  CQ Own  Rent"
+    assert suppress([_ner("PERSON", text, "CQ Own")], text, "en") == []
