@@ -121,6 +121,30 @@ def persons(findings: list[Finding], text: str, language: str | None) -> list[Fi
     ]
 
 
+_ID_LABEL = re.compile(
+    r"(?i)\b(?:identification|id|member|policy|account|acct|group|reference|ref|invoice|order|serial|"
+    r"personal\s+no|document|passport|licen[cs]e|code|record|file|case|customer\s+no|client\s+no)\b"
+)
+_PHONE_WORDS = re.compile(
+    r"(?i)\b(?:phone|tel|telephone|mobile|mob|cell|fax|call|contact|whatsapp|ring|telefon|t[ée]l[ée]phone|"
+    r"tel[ée]fono|handy|portable|m[óo]vil|cellulare|reach|dial|sms|area\s+code)\b"
+)
+
+
+def identifier_label(finding: Finding, text: str) -> bool:
+    """A number read as a phone under an identifier's label ("Member ID", "Policy", "Personal No.",
+    "Code") with no phone word near it: a membership, policy or record number whose digits happen
+    to fit a numbering plan. The 40 characters before it are searched, on its line and the one above
+    (a heading further up, "Tenant reference", labels no number)."""
+    line_start = text.rfind("\n", 0, finding.start) + 1
+    top = text.rfind("\n", 0, line_start - 1) + 1 if line_start else 0
+    before = text[max(top, finding.start - _ID_LABEL_WINDOW) : finding.start]
+    return bool(_ID_LABEL.search(before)) and not _PHONE_WORDS.search(before)
+
+
+_ID_LABEL_WINDOW = 40
+
+
 _ROLE_MAILBOXES = frozenset(
     " ".join(
         (
@@ -399,6 +423,7 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
             or toll_free(f.text)
             or slash_chain(f, text)
             or organisation_line(f, text, persons(findings, text, language))
+            or identifier_label(f, text)
             or any(s.start < f.end and f.start < s.end for s in specific)
         ):
             continue  # a date or an SSN also fits a phone number's digits; the specific reading wins

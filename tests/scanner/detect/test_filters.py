@@ -317,3 +317,21 @@ def test_titles_without_vowels_are_trimmed(text: str, value: str, trimmed: str) 
 def test_a_fragment_next_to_a_common_word_is_no_name() -> None:
     text = "Housing expense  CQ Own  Rent"
     assert suppress([_ner("PERSON", text, "CQ Own")], text, "en") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kept"),
+    [
+        ("Plan identification # Suffix\nXYZ 2125550147 01", "2125550147", False),
+        ("Personal No.\n24 FEB 91 2125550147", "2125550147", False),
+        ("TAX CODE 2125550147", "2125550147", False),
+        ("Member ID 4471  Mobile 212 555 0147", "212 555 0147", True),
+        ("Area code and number: 212 555 0147", "212 555 0147", True),
+        ("Tenant reference\nWe confirm the tenant has always paid the rent on time. Reach them on 212 555 0147.",
+         "212 555 0147", True),
+        ("Case officer\nThe clerk who handled this for years: 212 555 0147", "212 555 0147", True),
+    ],
+)  # fmt: skip
+def test_numbers_under_an_identifier_label_are_not_phones(text: str, value: str, kept: bool) -> None:
+    finding = _f("PHONE_NUMBER", text, value)
+    assert (suppress([finding], text) == [finding]) is kept
