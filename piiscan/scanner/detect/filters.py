@@ -391,6 +391,7 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
     """Drop implausible persons and pieces of a larger finding, within one segment."""
     containers = [f for f in findings if f.entity_type in _CONTAINERS]
     kept = []
+    people: list[Finding] | None = None  # the segment's plausible persons, made for the first phone
     specific = [f for f in findings if f.entity_type in _MORE_SPECIFIC_THAN_PHONE]
     for found in findings:
         if any(
@@ -417,16 +418,19 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
         words = NEEDS_CONTEXT.get(f.entity_type)
         if words and not _has_context(text, f, words):
             continue
-        if f.entity_type == "PHONE_NUMBER" and (
-            _DATE_LIKE.match(f.text)
-            or _MONEY.search(f.text)
-            or toll_free(f.text)
-            or slash_chain(f, text)
-            or organisation_line(f, text, persons(findings, text, language))
-            or identifier_label(f, text)
-            or any(s.start < f.end and f.start < s.end for s in specific)
-        ):
-            continue  # a date or an SSN also fits a phone number's digits; the specific reading wins
+        if f.entity_type == "PHONE_NUMBER":
+            if people is None:
+                people = persons(findings, text, language)
+            if (
+                _DATE_LIKE.match(f.text)
+                or _MONEY.search(f.text)
+                or toll_free(f.text)
+                or slash_chain(f, text)
+                or organisation_line(f, text, people)
+                or identifier_label(f, text)
+                or any(s.start < f.end and f.start < s.end for s in specific)
+            ):
+                continue  # a date or an SSN also fits a phone number's digits; the specific reading wins
         if f.entity_type == "EMAIL_ADDRESS" and role_mailbox(f.text):
             continue
         if any(
