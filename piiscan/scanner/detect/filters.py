@@ -352,7 +352,7 @@ def translated_label(finding: Finding, text: str) -> bool:
     line_end = len(text) if line_end < 0 else line_end
     if text[line_start:line_end].strip() != finding.text.strip():
         return False
-    following = text[line_end:].lstrip()
+    following = text[line_end : line_end + _NEXT_LINE_CHARS].lstrip()
     next_words = following[: following.find("\n")].split() if "\n" in following else following.split()
     # a row of three or more: a name above one or two labels ("ANGEL BROWN" over "Member ID") is common
     return len(next_words) == len(finding.text.split()) >= _LABEL_ROW_WORDS and all(
@@ -361,6 +361,7 @@ def translated_label(finding: Finding, text: str) -> bool:
 
 
 _LABEL_ROW_WORDS = 3
+_NEXT_LINE_CHARS = 200
 
 
 _ACRONYM = re.compile(r"[A-Z\u00c0-\u00de]{2,5}")

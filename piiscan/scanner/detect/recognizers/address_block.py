@@ -17,10 +17,10 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
-# A line ending in a place and a six-digit postcode ("Maharashtra 400010", "Bengaluru - 560 087").
-_POSTCODE_LINE = re.compile(
-    r"(?m)^[^\n:@#]*[A-Z][a-zA-Z.]+[ \t]*[-\u2013,]?[ \t]*(?<![\d\w])[1-9]\d{2}[ \t]?\d{3}[ \t]*$"
-)
+# A line ending in a place and a six-digit postcode ("Maharashtra 400010", "Bengaluru - 560 087"):
+# the postcode is found first, then the place word before it (two scans that stay linear).
+_POSTCODE_END = re.compile(r"(?m)(?<!\w)[1-9]\d{2}[ \t]?\d{3}[ \t]*$")
+_PLACE_BEFORE = re.compile(r"[A-Z][a-zA-Z.]+[ \t]*[-\u2013,]?[ \t]*$")
 _MAX_LINES = 7
 _MAX_WORDS = 6
 _MAX_CHARS = 60
@@ -50,8 +50,12 @@ class AddressBlockRecognizer(OwnRecognizer):
         if "STREET_ADDRESS" not in entities:
             return []
         results = []
-        for match in _POSTCODE_LINE.finditer(text):
-            start = block_start(text, match.start())
+        for match in _POSTCODE_END.finditer(text):
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            head = text[line_start : match.start()]
+            if any(ch in head for ch in ":@#") or not _PLACE_BEFORE.search(head[-_MAX_CHARS:]):
+                continue
+            start = block_start(text, line_start)
             if start is None:
                 continue
             results.append(self.result(start, match.end()))
