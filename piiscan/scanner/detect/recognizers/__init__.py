@@ -11,6 +11,7 @@ from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
 from piiscan.scanner.detect.recognizers.id_fields import CardNameRecognizer, LicenceNumberRecognizer
 from piiscan.scanner.detect.recognizers.labelled_name import LabelledNameRecognizer
+from piiscan.scanner.detect.recognizers.labelled_place import LabelledPlaceRecognizer
 from piiscan.scanner.detect.recognizers.local_phone import LocalPhoneRecognizer
 from piiscan.scanner.detect.recognizers.mrz import MrzData, MrzRecognizer, parse_mrz
 from piiscan.scanner.detect.recognizers.split_email import SplitEmailRecognizer
@@ -24,6 +25,7 @@ __all__ = [
     "FormNameRecognizer",
     "GpsCoordinatesRecognizer",
     "LabelledNameRecognizer",
+    "LabelledPlaceRecognizer",
     "LicenceNumberRecognizer",
     "LocalPhoneRecognizer",
     "MrzData",
@@ -54,6 +56,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         FormAddressRecognizer(supported_language=language),
         FormNameRecognizer(supported_language=language),
         AddressBlockRecognizer(supported_language=language),
+        LabelledPlaceRecognizer(supported_language=language),
     ]
     if language in StreetAddressRecognizer.SUPPORTED_LANGUAGES:
         recognizers.append(StreetAddressRecognizer(supported_language=language))
