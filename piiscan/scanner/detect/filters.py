@@ -4,6 +4,9 @@ spaCy's small English NER calls many capitalised words persons: "Madam", "Email"
 German nouns ("Betreff", "Anschrift"), OCR fragments. A person's name here must look
 like one: every word capitalised (or a name particle), none of them a common label
 or salutation word, and a single word only after an honorific or a field label.
+
+Contact data of organisations is not personal: a role mailbox (info@, help@), a switchboard
+under a hotel's or an agency's heading, a reference number whose digits fit a phone number.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ _NON_NAME_WORDS = frozenset(
         )
     ).split()
 )
+_NEAR = 40
+"""Characters looked at before a span for the words that say what it is ("Government of")."""
 _ABBREVIATION = re.compile(r"[A-Z]{2,3}\.?")
 _COUNTRY_ONLY = frozenset({"us", "usa", "u.s", "u.s.a", "united states", "the united states", "america"})
 """The country a form is printed for: named alone it locates nobody (compared with the dots
@@ -71,6 +76,8 @@ def toll_free(value: str) -> bool:
     return bool(_TOLL_FREE.match("".join(ch for ch in value if ch.isdigit() or ch == "+")))
 
 
+_PHONE_MIN_DIGITS = 7
+"""A shorter match (an Italian "015238" found inside a longer digit run) is a code, not a line."""
 _CHAIN_BEFORE = re.compile(r"\w[ \t]*/[ \t]*$")
 _CHAIN_AFTER = re.compile(r"[ \t]*/[ \t]*\w")
 
@@ -123,7 +130,8 @@ def persons(findings: list[Finding], text: str, language: str | None) -> list[Fi
 
 _ID_LABEL = re.compile(
     r"(?i)\b(?:identification|id|member|policy|account|acct|group|reference|ref|invoice|order|serial|"
-    r"personal\s+no|document|passport|licen[cs]e|code|record|file|case|customer\s+no|client\s+no)\b"
+    r"personal\s+no|document|passport|licen[cs]e|fiscal\s+code|tax\s+code|record|file|case|customer\s+no|"
+    r"client\s+no)\b"
 )
 _PHONE_WORDS = re.compile(
     r"(?i)\b(?:phone|tel|telephone|mobile|mob|cell|fax|call|contact|whatsapp|ring|telefon|t[ée]l[ée]phone|"
@@ -133,7 +141,7 @@ _PHONE_WORDS = re.compile(
 
 def identifier_label(finding: Finding, text: str) -> bool:
     """A number read as a phone under an identifier's label ("Member ID", "Policy", "Personal No.",
-    "Code") with no phone word near it: a membership, policy or record number whose digits happen
+    "Fiscal code") with no phone word near it: a membership, policy or record number whose digits happen
     to fit a numbering plan. The 40 characters before it are searched, on its line and the one above
     (a heading further up, "Tenant reference", labels no number)."""
     line_start = text.rfind("\n", 0, finding.start) + 1
@@ -302,12 +310,10 @@ def ner_noise(finding: Finding, language: str | None, text: str = "") -> bool:
         " ".join(words) in _COUNTRY_ONLY
         or any(w in _NON_PLACE_WORDS for w in words)
         or _ABBREVIATION.fullmatch(finding.text.strip())
-        or _ISSUER.search(text[max(0, finding.start - _ISSUER_WINDOW) : finding.start])
+        or _ISSUER.search(text[max(0, finding.start - _NEAR) : finding.start])
     ):
         return True  # "VA", "MD": a state's code alone places nobody
-    if finding.entity_type == "PERSON" and _PLACE_OF.search(
-        text[max(0, finding.start - _ISSUER_WINDOW) : finding.start]
-    ):
+    if finding.entity_type == "PERSON" and _PLACE_OF.search(text[max(0, finding.start - _NEAR) : finding.start]):
         return True  # "county of Wayne", "City of Warren": a place named after someone
     if finding.entity_type == "NRP" and any(w in _NON_NAME_WORDS or not w.isalpha() for w in words):
         return True  # "Suffix", "Social", "§"
@@ -322,7 +328,6 @@ def ner_noise(finding: Finding, language: str | None, text: str = "") -> bool:
     return bool(text) and _foreign_prose_noise(finding, text)
 
 
-_ISSUER_WINDOW = 40
 _LABEL_WORDS = _NON_NAME_WORDS | frozenset(
     " ".join(
         (
@@ -344,7 +349,7 @@ def translated_label(finding: Finding, text: str) -> bool:
     after a slash, or a following line of as many label words, gives it away.
     """
     # the slash may sit inside the span ("Kod Negara / Country Code" read as one) or follow it
-    after = _SLASH_LABEL.search(text, finding.start, min(len(text), finding.end + _ISSUER_WINDOW))
+    after = _SLASH_LABEL.search(text, finding.start, min(len(text), finding.end + _NEAR))
     if after and after.start() <= finding.end and after.group(1).lower() in _LABEL_WORDS:
         return True
     line_start = text.rfind("\n", 0, finding.start) + 1
@@ -423,7 +428,8 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
             if people is None:
                 people = persons(findings, text, language)
             if (
-                _DATE_LIKE.match(f.text)
+                sum(ch.isdigit() for ch in f.text) < _PHONE_MIN_DIGITS
+                or _DATE_LIKE.match(f.text)
                 or _MONEY.search(f.text)
                 or toll_free(f.text)
                 or slash_chain(f, text)
@@ -452,9 +458,13 @@ _PLACE_JOINER = re.compile(r",[ \t]*")
 _PRECISE_PLACES = frozenset({"UsPlaceRecognizer"})
 
 
+_COARSE_PLACES = frozenset({"SpacyRecognizer", "LabelledPlaceRecognizer"})
+
+
 def _more_precise(inner: Finding, outer: Finding) -> bool:
-    """A "Town, State" inside a NER place: the NER ran two columns together, the pattern did not."""
-    return inner.recognizer in _PRECISE_PLACES and outer.recognizer == "SpacyRecognizer"
+    """A "Town, State" inside a NER place or a labelled line: they ran two columns together, the
+    pattern did not."""
+    return inner.recognizer in _PRECISE_PLACES and outer.recognizer in _COARSE_PLACES
 
 
 def join_places(findings: list[Finding], text: str) -> list[Finding]:

@@ -325,6 +325,8 @@ def test_a_fragment_next_to_a_common_word_is_no_name() -> None:
         ("Plan identification # Suffix\nXYZ 2125550147 01", "2125550147", False),
         ("Personal No.\n24 FEB 91 2125550147", "2125550147", False),
         ("TAX CODE 2125550147", "2125550147", False),
+        ("ZIP CODE 62704 | 212 555 0147", "212 555 0147", True),  # a postcode's label labels no number
+        ("BIRTH 1987 015238", "015238", False),  # six digits: too short for a line
         ("Member ID 4471  Mobile 212 555 0147", "212 555 0147", True),
         ("Area code and number: 212 555 0147", "212 555 0147", True),
         ("Tenant reference\nWe confirm the tenant has always paid the rent on time. Reach them on 212 555 0147.",
