@@ -328,16 +328,18 @@ def ner_noise(finding: Finding, language: str | None, text: str = "") -> bool:
     return bool(text) and _foreign_prose_noise(finding, text)
 
 
-_LABEL_WORDS = _NON_NAME_WORDS | frozenset(
+_FIELD_LABELS = frozenset(
     " ".join(
         (
-            "height weight eyes hair type code office issuing issued issue authority place profession",
-            "occupation residence municipality number no class holder document citizenship nationality",
-            "sex gender country domicile",
+            "surname name names given sex gender nationality citizenship height weight eyes hair date birth",
+            "place issue issuing issued authority office expiry expires type code country document number no",
+            "passport signature address residence municipality profession occupation class holder domicile",
         )
     ).split()
 )
-"""Field labels of identity documents and forms, the English half of bilingual labels."""
+"""Field labels of identity documents, the English half of bilingual labels ("Jenis / Type")."""
+_LABEL_WORDS = _NON_NAME_WORDS | _FIELD_LABELS
+"""A row of these under a span is its translation (forms' words too: "Employee", "Relationship")."""
 _SLASH_LABEL = re.compile(r"[ \t]*/\s*([^\W\d_]+)")
 
 
@@ -346,11 +348,12 @@ def translated_label(finding: Finding, text: str) -> bool:
 
     ID documents print "Kod Negara / Country Code" or a row of labels above the same labels in
     English; the English model reads the foreign half as a person or place. The English label
-    after a slash, or a following line of as many label words, gives it away.
+    after a slash, or a following line of as many label words, gives it away. A role after a
+    slash is no label: "Jane Roe / Applicant" names her.
     """
     # the slash may sit inside the span ("Kod Negara / Country Code" read as one) or follow it
     after = _SLASH_LABEL.search(text, finding.start, min(len(text), finding.end + _NEAR))
-    if after and after.start() <= finding.end and after.group(1).lower() in _LABEL_WORDS:
+    if after and after.start() <= finding.end and after.group(1).lower() in _FIELD_LABELS:
         return True
     line_start = text.rfind("\n", 0, finding.start) + 1
     line_end = text.find("\n", finding.end)

@@ -164,6 +164,7 @@ def _ner(entity: str, text: str, value: str) -> Finding:
         ("Documento /\n\nPassport Type", "LOCATION", "Documento", False),
         ("GENERE ALTEZZA PAESE\nSEX HEIGHT COUNTRY\nF 170 ITA", "PERSON", "GENERE ALTEZZA PAESE", False),
         ("Holder / Titular\nMarta Quintero", "PERSON", "Marta Quintero", True),
+        ("Signed: Marta Quintero / Applicant", "PERSON", "Marta Quintero", True),
         ("Marta Quintero\nSEX HEIGHT", "PERSON", "Marta Quintero", True),
         # the issuer a document names is nobody's place
         ("ISSUED BY THE GOVT. OF NEPAL", "LOCATION", "NEPAL", False),
