@@ -77,14 +77,14 @@ def toll_free(value: str) -> bool:
 
 
 _PHONE_MIN_DIGITS = 7
-"""A shorter match (an Italian "015238" found inside a longer digit run) is a code, not a line."""
+"""A shorter match (a "048213" found inside a longer digit run) is a code, not a line."""
 _CHAIN_BEFORE = re.compile(r"\w[ \t]*/[ \t]*$")
 _CHAIN_AFTER = re.compile(r"[ \t]*/[ \t]*\w")
 
 
 def slash_chain(finding: Finding, text: str) -> bool:
-    """A number read as a phone that is one link of a slash-joined reference ("Ref 290/25A/90679/90694",
-    "Enrollment No 1190/11450/02075"): file and enrolment numbers, not anyone's line. A phone number
+    """A number read as a phone that is one link of a slash-joined reference ("Ref 310/7B/44018/51923",
+    "Enrolment No 2210/77381/40012"): file and enrolment numbers, not anyone's line. A phone number
     written with a slash ("089/1234567") has nothing joined to it by another slash."""
     before = text[max(0, finding.start - 8) : finding.start]
     return bool(_CHAIN_BEFORE.search(before) or _CHAIN_AFTER.match(text, finding.end))
@@ -99,7 +99,7 @@ _ORGANISATION_LINES = 3
 
 
 def organisation_line(finding: Finding, text: str, people: list[Finding]) -> bool:
-    """A phone number under an organisation's heading ("Contoso Inn / 12 Main St / Telephone: ..."),
+    """A phone number under an organisation's heading ("Harbour View Hotel / 14 Quay Street / Telephone: ..."),
     with no person's name between them: the switchboard of a hotel, an agency's office, a bank's
     hotline, reached by anyone. A name in the block (a business card, a letter's signature) makes
     it that person's line, and the phone's own line is not searched ("Office phone: ...")."""
@@ -116,7 +116,7 @@ def organisation_line(finding: Finding, text: str, people: list[Finding]) -> boo
 
 def persons(findings: list[Finding], text: str, language: str | None) -> list[Finding]:
     """The PERSON findings of a segment that pass the filters below (the NER's raw list holds
-    "Contoso Inn" as a person, and "N. Carson" of "2527 N. Carson Street")."""
+    "Harbour View Inn" as a person, and "W. Juniper" of "918 W. Juniper Street")."""
     containers = [c for c in findings if c.entity_type in _CONTAINERS]
     return [
         g
@@ -219,7 +219,7 @@ _VOWELLESS_NAMES = frozenset({"ng"})
 
 
 def _vowelless(word: str) -> bool:
-    """A word of Latin letters with no vowel ("Br", "CQ", "Hrs"): an abbreviation, a title
+    """A word of Latin letters with no vowel ("Hrs", "Pvt", "QX"): an abbreviation, a title
     ("Mr", "Jr") or an OCR fragment, not part of a name (but the surname "Ng")."""
     bare = word.strip(".,;:'\u2019")
     return bool(_VOWELLESS.fullmatch(bare)) and bare.lower() not in _VOWELLESS_NAMES
@@ -314,7 +314,7 @@ def ner_noise(finding: Finding, language: str | None, text: str = "") -> bool:
     ):
         return True  # "VA", "MD": a state's code alone places nobody
     if finding.entity_type == "PERSON" and _PLACE_OF.search(text[max(0, finding.start - _NEAR) : finding.start]):
-        return True  # "county of Wayne", "City of Warren": a place named after someone
+        return True  # "county of Hollis", "City of Bremer": a place named after someone
     if finding.entity_type == "NRP" and any(w in _NON_NAME_WORDS or not w.isalpha() for w in words):
         return True  # "Suffix", "Social", "§"
     if finding.entity_type in ("PERSON", "LOCATION") and text and translated_label(finding, text):
@@ -346,12 +346,12 @@ _SLASH_LABEL = re.compile(r"[ \t]*/\s*([^\W\d_]+)")
 def translated_label(finding: Finding, text: str) -> bool:
     """Whether a span is the national-language half of a bilingual field label.
 
-    ID documents print "Kod Negara / Country Code" or a row of labels above the same labels in
+    ID documents print "Lugar de Expedición / Place of Issue" or a row of labels above the same labels in
     English; the English model reads the foreign half as a person or place. The English label
     after a slash, or a following line of as many label words, gives it away. A role after a
     slash is no label: "Jane Roe / Applicant" names her.
     """
-    # the slash may sit inside the span ("Kod Negara / Country Code" read as one) or follow it
+    # the slash may sit inside the span ("Lugar de Expedición / Place of Issue" read as one) or follow it
     after = _SLASH_LABEL.search(text, finding.start, min(len(text), finding.end + _NEAR))
     if after and after.start() <= finding.end and after.group(1).lower() in _FIELD_LABELS:
         return True
@@ -362,7 +362,7 @@ def translated_label(finding: Finding, text: str) -> bool:
         return False
     following = text[line_end : line_end + _NEXT_LINE_CHARS].lstrip()
     next_words = following[: following.find("\n")].split() if "\n" in following else following.split()
-    # a row of three or more: a name above one or two labels ("ANGEL BROWN" over "Member ID") is common
+    # a row of three or more: a name above one or two labels ("ROSA PELLEGRINO" over "Member ID") is common
     return len(next_words) == len(finding.text.split()) >= _LABEL_ROW_WORDS and all(
         w.strip(".,;:").lower() in _LABEL_WORDS for w in next_words
     )
@@ -378,8 +378,8 @@ _ACRONYM = re.compile(r"[A-Z\u00c0-\u00de]{2,5}")
 def _foreign_prose_noise(finding: Finding, text: str) -> bool:
     """A "person" the English model found in running text of another language.
 
-    Outside English the model tags capitalised nouns and article phrases ("Der IRS", "Zahlung
-    von Steuern"); names there stand on their own lines (sender, signature) or after an
+    Outside English the model tags capitalised nouns and article phrases ("Das Finanzamt",
+    "Rückzahlung von Gebühren"); names there stand on their own lines (sender, signature) or after an
     honorific or label, which are kept. An acronym beside a capitalised word is a heading.
     """
     words = finding.text.split()

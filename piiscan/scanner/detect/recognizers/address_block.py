@@ -2,8 +2,8 @@
 
 Indian letters and ID cards (and others whose postcodes have six digits: Singapore, China,
 Russia) print the address as a column of short lines without a street type the street address
-recognizer knows: "12, Lake View Apartments / Station Road / Andheri / Mumbai / Maharashtra
-400053". spaCy tags the town lines as places one by one, each naming a city of millions; the
+recognizer knows: "12, Lake View Apartments / Temple Road / Kadavanthra / Kochi / Kerala
+682020". spaCy tags the town lines as places one by one, each naming a city of millions; the
 block together is where someone lives. The postcode line is the evidence, and the block runs
 up over the short lines above it to a label, a name line ("S/O ...", "To,") or a longer line.
 """
@@ -17,7 +17,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
-# A line ending in a place and a six-digit postcode ("Maharashtra 400010", "Bengaluru - 560 087"):
+# A line ending in a place and a six-digit postcode ("Kerala 682020", "Chennai - 600 028"):
 # the postcode is found first, then the place word before it (two scans that stay linear).
 _POSTCODE_END = re.compile(r"(?m)(?<!\w)[1-9]\d{2}[ \t]?\d{3}[ \t]*$")
 _PLACE_BEFORE = re.compile(r"[A-Z][a-zA-Z.]+[ \t]*[-\u2013,]?[ \t]*$")

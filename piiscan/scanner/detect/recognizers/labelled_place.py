@@ -1,5 +1,5 @@
-"""LOCATION printed under an identity document's place label: "Place of birth / SELANGOR",
-"COMUNE DI / MUNICIPALITY / PADUA", "RESIDENCE / Viale Delle Terme 21, Abano Terme (PD)".
+"""LOCATION printed under an identity document's place label: "Place of birth / TOLEDO",
+"GEMEINDE / MUNICIPALITY / HALLSTATT", "RESIDENZA / RESIDENCE / Via Dei Mille 7, Cremona (CR)".
 
 ID cards and passports print a holder's birthplace and residence in capitals on the line below a
 (often bilingual) field label. A town named alone in capitals is nothing spaCy's NER recognises,
