@@ -4,6 +4,9 @@ spaCy's small English NER calls many capitalised words persons: "Madam", "Email"
 German nouns ("Betreff", "Anschrift"), OCR fragments. A person's name here must look
 like one: every word capitalised (or a name particle), none of them a common label
 or salutation word, and a single word only after an honorific or a field label.
+
+Contact data of organisations is not personal: a role mailbox (info@, help@), a switchboard
+under a hotel's or an agency's heading, a reference number whose digits fit a phone number.
 """
 
 from __future__ import annotations
@@ -36,12 +39,22 @@ _NON_NAME_WORDS = frozenset(
             "male female valid til until max min coinsurance copay member group plan amet sit dolor",
             "inn hotel corp corporation inc llc ltd gmbh company bank insurance road avenue lane ring",
             "social security benefits tax wages federal",
+            # a document's own parts ("Part II", "Section 3")
+            "part section chapter schedule appendix annex",
         )
     ).split()
 )
+_NEAR = 40
+"""Characters looked at before a span for the words that say what it is ("Government of")."""
 _ABBREVIATION = re.compile(r"[A-Z]{2,3}\.?")
-_COUNTRY_ONLY = frozenset({"us", "usa", "u.s.", "u.s.a.", "united states", "the united states", "america"})
-"""The country a form is printed for: named alone it locates nobody."""
+_COUNTRY_ONLY = frozenset({"us", "usa", "u.s", "u.s.a", "united states", "the united states", "america"})
+"""The country a form is printed for: named alone it locates nobody (compared with the dots
+of each word stripped, so "U.S." is "u.s")."""
+_ISSUER = re.compile(
+    r"(?i)\b(?:gov(?:ernmen)?t|republic|kingdom|ministry|department|embassy|consulate)\.?\s+of\s+(?:the\s+)?$"
+)
+"""The place in "Government of X", "Republic of X": the issuer of a document, nobody's place."""
+_PLACE_OF = re.compile(r"(?i)\b(?:county|city|town|township|village|borough|parish|district)\s+of\s+$")
 _HONORIFIC_OR_LABEL = re.compile(
     r"(?:\b(?:mr|mrs|ms|miss|dr|prof|sir|herr|frau|hr|fr|m|mme|mlle|sr|sra|srta|don|doña)\.?"
     r"|\b(?:name|surname|given names?|first name|last name|nachname|vorname|nom|prénom|nombre|apellidos?)"
@@ -66,6 +79,105 @@ def toll_free(value: str) -> bool:
 _MORE_SPECIFIC_THAN_PHONE = frozenset(
     {"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID", "IN_AADHAAR", "HK_ID_CARD", "ID_NUMBER"}
 )
+
+_PHONE_MIN_DIGITS = 7
+"""A shorter match (a "048213" found inside a longer digit run) is a code, not a line."""
+_CHAIN_BEFORE = re.compile(r"\w[ \t]*/[ \t]*$")
+_CHAIN_AFTER = re.compile(r"[ \t]*/[ \t]*\w")
+
+
+def slash_chain(finding: Finding, text: str) -> bool:
+    """A number read as a phone that is one link of a slash-joined reference ("Ref 310/7B/44018/51923",
+    "Enrolment No 2210/77381/40012"): file and enrolment numbers, not anyone's line. A phone number
+    written with a slash ("089/1234567") has nothing joined to it by another slash."""
+    before = text[max(0, finding.start - 8) : finding.start]
+    return bool(_CHAIN_BEFORE.search(before) or _CHAIN_AFTER.match(text, finding.end))
+
+
+_ORGANISATION = re.compile(
+    r"(?i)\b(?:inn|hotel|motel|resort|corp|corporation|inc|llc|ltd|limited|gmbh|plc|offices?|department|dept|"
+    r"division|agency|ministry|bureau|hospital|clinic|bank|university|college|council|headquarters|"
+    r"customer\s+(?:service|care)|help\s?desk|helpline|hotline)\b"
+)
+_ORGANISATION_LINES = 3
+
+
+def organisation_line(finding: Finding, text: str, people: list[Finding]) -> bool:
+    """A phone number under an organisation's heading ("Harbour View Hotel / 14 Quay Street / Telephone: ..."),
+    with no person's name between them: the switchboard of a hotel, an agency's office, a bank's
+    hotline, reached by anyone. A name in the block (a business card, a letter's signature) makes
+    it that person's line, and the phone's own line is not searched ("Office phone: ...")."""
+    line_start = text.rfind("\n", 0, finding.start) + 1
+    top = line_start
+    for _ in range(_ORGANISATION_LINES):
+        if top == 0:
+            break
+        top = text.rfind("\n", 0, top - 1) + 1
+    if top == line_start or not _ORGANISATION.search(text, top, line_start):
+        return False
+    return not any(top <= g.start < finding.start for g in people)
+
+
+def persons(findings: list[Finding], text: str, language: str | None) -> list[Finding]:
+    """The PERSON findings of a segment that pass the filters below (the NER's raw list holds
+    "Harbour View Inn" as a person, and "W. Juniper" of "918 W. Juniper Street")."""
+    containers = [c for c in findings if c.entity_type in _CONTAINERS]
+    return [
+        g
+        for g in findings
+        if g.entity_type == "PERSON"
+        and not ner_noise(g, language, text)
+        and (g.recognizer in _LABELLED_PERSON_RECOGNIZERS or plausible_person(trim_person(g, text), text))
+        and not any(c.start <= g.start and g.end <= c.end for c in containers)
+    ]
+
+
+_ID_LABEL = re.compile(
+    r"(?i)\b(?:identification|id|member|policy|account|acct|group|reference|ref|invoice|order|serial|"
+    r"personal\s+no|document|passport|licen[cs]e|fiscal\s+code|tax\s+code|record|file|case|customer\s+no|"
+    r"client\s+no)\b"
+)
+_PHONE_WORDS = re.compile(
+    r"(?i)\b(?:phone|tel|telephone|mobile|mob|cell|fax|call|contact|whatsapp|ring|telefon|t[ée]l[ée]phone|"
+    r"tel[ée]fono|handy|portable|m[óo]vil|cellulare|reach|dial|sms|area\s+code)\b"
+)
+
+
+def identifier_label(finding: Finding, text: str) -> bool:
+    """A number read as a phone under an identifier's label ("Member ID", "Policy", "Personal No.",
+    "Fiscal code") with no phone word near it: a membership, policy or record number whose digits happen
+    to fit a numbering plan. The 40 characters before it are searched, on its line and the one above
+    (a heading further up, "Tenant reference", labels no number)."""
+    line_start = text.rfind("\n", 0, finding.start) + 1
+    top = text.rfind("\n", 0, line_start - 1) + 1 if line_start else 0
+    before = text[max(top, finding.start - _ID_LABEL_WINDOW) : finding.start]
+    return bool(_ID_LABEL.search(before)) and not _PHONE_WORDS.search(before)
+
+
+_ID_LABEL_WINDOW = 40
+
+
+_ROLE_MAILBOXES = frozenset(
+    " ".join(
+        (
+            "info information contact contacts help helpdesk support service services customerservice assistance",
+            "office admin administrator hello enquiries enquiry inquiries inquiry sales billing accounts invoices",
+            "marketing press media jobs careers hr postmaster hostmaster webmaster abuse noc security privacy",
+            "legal noreply no-reply donotreply do-not-reply mailer-daemon feedback team reception bookings",
+            "reservations orders",
+        )
+    ).split()
+)
+
+
+def role_mailbox(value: str) -> bool:
+    """An organisation's role address (RFC 2142 names such as info@, support@, webmaster@, and the
+    usual help@, noreply@): a service reached by anyone, not a person's own address."""
+    local = value.rpartition("@")[0].strip().lower()
+    return local in _ROLE_MAILBOXES
+
+
+_MORE_SPECIFIC_THAN_PHONE = frozenset({"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID"})
 # Presidio patterns that fit any number of the right length; without one of these words near
 # them an order number becomes an NHS number (a mod-11 check passes one time in eleven).
 NEEDS_CONTEXT: dict[str, tuple[str, ...]] = {
@@ -103,12 +215,23 @@ def plausible_person(finding: Finding, text: str) -> bool:
         return False
     if not all(w[:1].isupper() or lw in _PARTICLES for w, lw in zip(words, lowered, strict=True)):
         return False
-    if any(_GARBLED.search(w) for w in words):
+    if any(_GARBLED.search(w) or _vowelless(w) for w in words):
         return False
     if len(words) == 1:
         line_start = text.rfind("\n", 0, finding.start) + 1
         return bool(_HONORIFIC_OR_LABEL.search(text[line_start : finding.start]))
     return True
+
+
+_VOWELLESS = re.compile(r"[B-DF-HJ-NP-TV-XZb-df-hj-np-tv-xz]{2,}")
+_VOWELLESS_NAMES = frozenset({"ng"})
+
+
+def _vowelless(word: str) -> bool:
+    """A word of Latin letters with no vowel ("Hrs", "Pvt", "QX"): an abbreviation, a title
+    ("Mr", "Jr") or an OCR fragment, not part of a name (but the surname "Ng")."""
+    bare = word.strip(".,;:'\u2019")
+    return bool(_VOWELLESS.fullmatch(bare)) and bare.lower() not in _VOWELLESS_NAMES
 
 
 def _has_non_name_word(value: str) -> bool:
@@ -133,7 +256,11 @@ def trim_person(finding: Finding, text: str) -> Finding:
     def name_like(word: str) -> bool:
         bare = word.strip(".,;:'\u2019")
         return (
-            bool(bare) and bare[:1].isupper() and not _NOT_A_NAME.search(bare) and bare.lower() not in _NON_NAME_WORDS
+            bool(bare)
+            and bare[:1].isupper()
+            and not _NOT_A_NAME.search(bare)
+            and bare.lower() not in _NON_NAME_WORDS
+            and not _vowelless(bare)
         )
 
     first, last = 0, len(words) - 1
@@ -172,14 +299,16 @@ _PLACE_WORDS = frozenset({"city", "county", "state", "street", "country", "rue",
 _NON_PLACE_WORDS = _NON_NAME_WORDS - _PLACE_WORDS
 
 
-def ner_noise(finding: Finding, language: str | None) -> bool:
+def ner_noise(finding: Finding, language: str | None, text: str = "") -> bool:
     """Whether a person, place or group the English NER found is noise.
 
     A phrase with a pronoun or article in it is no name; a form label ("Birth", "Employee")
     or the country a form is printed for is no place of anyone's. German capitalises every
     noun and the English model calls them places and persons: in text of another language
     names are kept when they look like names, places are left to the street address
-    recognizer (a town named alone in German text is lost, a cost we accept).
+    recognizer (a town named alone in German text is lost, a cost we accept). ``text`` is the
+    segment's text: it shows a label's translation next to the span, the issuer a place names,
+    and whether a name in another language stands in running prose.
     """
     if finding.recognizer != "SpacyRecognizer" or finding.entity_type not in _NER_TYPES:
         return False
@@ -190,21 +319,97 @@ def ner_noise(finding: Finding, language: str | None) -> bool:
         " ".join(words) in _COUNTRY_ONLY
         or any(w in _NON_PLACE_WORDS for w in words)
         or _ABBREVIATION.fullmatch(finding.text.strip())
+        or _ISSUER.search(text[max(0, finding.start - _NEAR) : finding.start])
     ):
         return True  # "VA", "MD": a state's code alone places nobody
+    if finding.entity_type == "PERSON" and _PLACE_OF.search(text[max(0, finding.start - _NEAR) : finding.start]):
+        return True  # "county of Hollis", "City of Bremer": a place named after someone
     if finding.entity_type == "NRP" and any(w in _NON_NAME_WORDS or not w.isalpha() for w in words):
         return True  # "Suffix", "Social", "§"
+    if finding.entity_type in ("PERSON", "LOCATION") and text and translated_label(finding, text):
+        return True
     if language in (None, "en"):
         return False
     if finding.entity_type != "PERSON":
         return True
-    return language == "de" and any(len(w) >= _DE_NOUN_MIN_LETTERS and _DE_NOUN.search(w) for w in words)
+    if language == "de" and any(len(w) >= _DE_NOUN_MIN_LETTERS and _DE_NOUN.search(w) for w in words):
+        return True
+    return bool(text) and _foreign_prose_noise(finding, text)
+
+
+_FIELD_LABELS = frozenset(
+    " ".join(
+        (
+            "surname name names given sex gender nationality citizenship height weight eyes hair date birth",
+            "place issue issuing issued authority office expiry expires type code country document number no",
+            "passport signature address residence municipality profession occupation class holder domicile",
+        )
+    ).split()
+)
+"""Field labels of identity documents, the English half of bilingual labels ("Jenis / Type")."""
+_LABEL_WORDS = _NON_NAME_WORDS | _FIELD_LABELS
+"""A row of these under a span is its translation (forms' words too: "Employee", "Relationship")."""
+_SLASH_LABEL = re.compile(r"[ \t]*/\s*([^\W\d_]+)")
+
+
+def translated_label(finding: Finding, text: str) -> bool:
+    """Whether a span is the national-language half of a bilingual field label.
+
+    ID documents print "Lugar de Expedición / Place of Issue" or a row of labels above the same labels in
+    English; the English model reads the foreign half as a person or place. The English label
+    after a slash, or a following line of as many label words, gives it away. A role after a
+    slash is no label: "Jane Roe / Applicant" names her.
+    """
+    # the slash may sit inside the span ("Lugar de Expedición / Place of Issue" read as one) or follow it
+    after = _SLASH_LABEL.search(text, finding.start, min(len(text), finding.end + _NEAR))
+    if after and after.start() <= finding.end and after.group(1).lower() in _FIELD_LABELS:
+        return True
+    line_start = text.rfind("\n", 0, finding.start) + 1
+    line_end = text.find("\n", finding.end)
+    line_end = len(text) if line_end < 0 else line_end
+    if text[line_start:line_end].strip() != finding.text.strip():
+        return False
+    following = text[line_end : line_end + _NEXT_LINE_CHARS].lstrip()
+    next_words = following[: following.find("\n")].split() if "\n" in following else following.split()
+    # a row of three or more: a name above one or two labels ("ROSA PELLEGRINO" over "Member ID") is common
+    return len(next_words) == len(finding.text.split()) >= _LABEL_ROW_WORDS and all(
+        w.strip(".,;:").lower() in _LABEL_WORDS for w in next_words
+    )
+
+
+_LABEL_ROW_WORDS = 3
+_NEXT_LINE_CHARS = 200
+
+
+_ACRONYM = re.compile(r"[A-Z\u00c0-\u00de]{2,5}")
+
+
+def _foreign_prose_noise(finding: Finding, text: str) -> bool:
+    """A "person" the English model found in running text of another language.
+
+    Outside English the model tags capitalised nouns and article phrases ("Das Finanzamt",
+    "Rückzahlung von Gebühren"); names there stand on their own lines (sender, signature) or after an
+    honorific or label, which are kept. An acronym beside a capitalised word is a heading.
+    """
+    words = finding.text.split()
+    if len(words) > 1 and any(_ACRONYM.fullmatch(w) for w in words) and not finding.text.isupper():
+        return True
+    line_start = text.rfind("\n", 0, finding.start) + 1
+    line_end = text.find("\n", finding.end)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    if len(line.split()) <= _SHORT_LINE_WORDS:
+        return False
+    return not _HONORIFIC_OR_LABEL.search(text[line_start : finding.start])
+
+
+_SHORT_LINE_WORDS = 4
 
 
 def suppress(findings: list[Finding], text: str = "", language: str | None = None) -> list[Finding]:
     """Drop implausible persons and pieces of a larger finding, within one segment."""
     containers = [f for f in findings if f.entity_type in _CONTAINERS]
     kept = []
+    people: list[Finding] | None = None  # the segment's plausible persons, made for the first phone
     specific = [f for f in findings if f.entity_type in _MORE_SPECIFIC_THAN_PHONE]
     for found in findings:
         if any(
@@ -218,7 +423,7 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
         ):
             continue  # the same thing read twice, once in part ("michael84@…" inside "bailey. michael84@…")
         f = found
-        if ner_noise(f, language):
+        if ner_noise(f, language, text):
             continue
         if f.entity_type == "PERSON" and f.recognizer not in _LABELLED_PERSON_RECOGNIZERS:
             f = trim_person(f, text)
@@ -231,13 +436,22 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
         words = NEEDS_CONTEXT.get(f.entity_type)
         if words and not _has_context(text, f, words):
             continue
-        if f.entity_type == "PHONE_NUMBER" and (
-            _DATE_LIKE.match(f.text)
-            or _MONEY.search(f.text)
-            or toll_free(f.text)
-            or any(s.start < f.end and f.start < s.end for s in specific)
-        ):
-            continue  # a date or an SSN also fits a phone number's digits; the specific reading wins
+        if f.entity_type == "PHONE_NUMBER":
+            if people is None:
+                people = persons(findings, text, language)
+            if (
+                sum(ch.isdigit() for ch in f.text) < _PHONE_MIN_DIGITS
+                or _DATE_LIKE.match(f.text)
+                or _MONEY.search(f.text)
+                or toll_free(f.text)
+                or slash_chain(f, text)
+                or organisation_line(f, text, people)
+                or identifier_label(f, text)
+                or any(s.start < f.end and f.start < s.end for s in specific)
+            ):
+                continue  # a date or an SSN also fits a phone number's digits; the specific reading wins
+        if f.entity_type == "EMAIL_ADDRESS" and role_mailbox(f.text):
+            continue
         if any(
             c.entity_type != f.entity_type
             and c.start <= f.start
@@ -257,9 +471,13 @@ _PLACE_JOINER = re.compile(r",[ \t]*")
 _PRECISE_PLACES = frozenset({"UsPlaceRecognizer"})
 
 
+_COARSE_PLACES = frozenset({"SpacyRecognizer", "LabelledPlaceRecognizer"})
+
+
 def _more_precise(inner: Finding, outer: Finding) -> bool:
-    """A "Town, State" inside a NER place: the NER ran two columns together, the pattern did not."""
-    return inner.recognizer in _PRECISE_PLACES and outer.recognizer == "SpacyRecognizer"
+    """A "Town, State" inside a NER place or a labelled line: they ran two columns together, the
+    pattern did not."""
+    return inner.recognizer in _PRECISE_PLACES and outer.recognizer in _COARSE_PLACES
 
 
 def join_places(findings: list[Finding], text: str) -> list[Finding]:

@@ -32,6 +32,8 @@ def _person(text: str, value: str) -> Finding:
         ("Thompson went home", "Thompson", False),
         ("Name: Okafor", "Okafor", True),
         ("X12345 is the code", "X12345", False),
+        ("Vac Hrs Tovin", "Hrs Tovin", False),  # no vowel: an abbreviation or OCR fragment
+        ("Signed by Mei Ng today", "Mei Ng", True),
     ],
 )
 def test_plausible_person(text: str, value: str, plausible: bool) -> None:
@@ -145,3 +147,194 @@ def test_plausible_entities_skip_recognizers_that_cannot_match() -> None:
     entities = ["EMAIL_ADDRESS", "IP_ADDRESS", "US_DRIVER_LICENSE", "PERSON"]
     assert plausible_entities(entities, "Handle the middle of the order, Peter.") == ["PERSON"]
     assert plausible_entities(entities, "Driver licence D1234567, mail a@b.org from 10.0.0.1") == entities
+
+
+def _ner(entity: str, text: str, value: str) -> Finding:
+    finding = _f(entity, text, value)
+    finding.recognizer = "SpacyRecognizer"
+    return finding
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value", "kept"),
+    [
+        # the national half of a bilingual label, with the English half after a slash or below
+        ("Lugar Emision / Issuing Office\nBERLIN", "PERSON", "Lugar Emision", False),
+        ("Altura / Height\n171 cm", "LOCATION", "Altura", False),
+        ("Documento /\n\nPassport Type", "LOCATION", "Documento", False),
+        ("GENERE ALTEZZA PAESE\nSEX HEIGHT COUNTRY\nM 181 FRA", "PERSON", "GENERE ALTEZZA PAESE", False),
+        ("Holder / Titular\nMarta Quintero", "PERSON", "Marta Quintero", True),
+        ("Signed: Marta Quintero / Applicant", "PERSON", "Marta Quintero", True),
+        ("Marta Quintero\nSEX HEIGHT", "PERSON", "Marta Quintero", True),
+        # the issuer a document names is nobody's place
+        ("ISSUED BY THE GOVT. OF NEPAL", "LOCATION", "NEPAL", False),
+        ("Republic of Lorvania", "LOCATION", "Lorvania", False),
+        ("Born in Lorvania in 1980", "LOCATION", "Lorvania", True),
+        ("Have you lived in the U.S. before?", "LOCATION", "U.S.", False),
+    ],
+)
+def test_labels_and_issuers_are_not_names_or_places(text: str, entity: str, value: str, kept: bool) -> None:
+    finding = _ner(entity, text, value)
+    assert (suppress([finding], text, "en") == [finding]) is kept
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kept"),
+    [
+        ("Die Rückzahlung von Gebühren erfolgt durch das Finanzamt im Mai.", "Rückzahlung von Gebühren", False),
+        ("Bitte wenden Sie sich an Der BZSt wegen Ihrer Frage.", "Der BZSt", False),
+        ("Anna BERGER", "Anna BERGER", True),  # a surname in capitals is no acronym
+        ("KFZ Versicherungsfragen", "KFZ Versicherungsfragen", False),
+        ("Mit freundlichen Grüßen\n\nJonas Brettschneider", "Jonas Brettschneider", True),
+        ("Ich habe heute mit Herr Jonas Brettschneider darüber gesprochen.", "Jonas Brettschneider", True),
+    ],
+)
+def test_english_ner_on_german_prose(text: str, value: str, kept: bool) -> None:
+    finding = _ner("PERSON", text, value)
+    assert (suppress([finding], text, "de") == [finding]) is kept
+
+
+def test_the_same_prose_rule_leaves_english_alone() -> None:
+    text = "Yesterday the manager called Jonas Brettschneider about the contract."
+    finding = _ner("PERSON", text, "Jonas Brettschneider")
+    assert suppress([finding], text, "en") == [finding]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kept"),
+    [
+        ("Case No 2210/77381/40012", "77381/40012", False),
+        ("Ref: 310 / 7B / 44018 / 51923 / K", "44018 / 51923", False),
+        ("Tel.: 089/2741553", "089/2741553", True),
+        ("Phone/Fax: 217 555 0147", "217 555 0147", True),
+    ],
+)
+def test_slash_joined_reference_numbers_are_not_phones(text: str, value: str, kept: bool) -> None:
+    finding = _f("PHONE_NUMBER", text, value)
+    assert (suppress([finding], text) == [finding]) is kept
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("info@lorvania-tours.example", False),
+        ("HELP@AGENCY.EXAMPLE.GOV", False),
+        ("no-reply@shop.example", False),
+        ("j.quintero@agency.example.gov", True),
+        ("helpful.hannah@example.org", True),
+    ],
+)
+def test_role_mailboxes_are_not_personal(value: str, kept: bool) -> None:
+    text = f"Write to {value} today"
+    finding = _f("EMAIL_ADDRESS", text, value)
+    assert (suppress([finding], text) == [finding]) is kept
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "C. APPLICANT/FAMILY DETAILS\n\nComplete this part for each adult",
+        "Relationship to Employee: SPOUSE",
+        "Last Name: Qu4RTERO and more",
+    ],
+)
+def test_labels_that_hold_no_name(text: str) -> None:
+    assert LabelledNameRecognizer().analyze(text, ["PERSON"]) == []
+
+
+def test_document_parts_are_not_names() -> None:
+    text = "See Part Il for the details and Part Ill for the totals."
+    finding = _ner("PERSON", text, "Part Il")
+    assert suppress([finding], text, "en") == []
+
+
+def test_a_name_above_two_labels_is_kept() -> None:
+    text = "ROSA PELLEGRINO\nMember ID\nXKZ 4471"
+    finding = _ner("PERSON", text, "ROSA PELLEGRINO")
+    assert suppress([finding], text, "en") == [finding]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("To,\nRavi Kumar Menon\nS/O Kumar Menon\n12, Lake View Road", "Kumar Menon"),
+        ("Name: ANITA DESAI D/O: PRAKASH DESAI", "PRAKASH DESAI"),
+        ("c/o Harriet Lindqvist\n4 Elm Row", "Harriet Lindqvist"),
+    ],
+)
+def test_relation_labels_name_a_person(text: str, name: str) -> None:
+    found = [text[r.start : r.end] for r in LabelledNameRecognizer().analyze(text, ["PERSON"])]
+    assert name in found
+
+
+def test_relation_label_without_a_full_name() -> None:
+    text = "S/O the applicant, see page 2"
+    assert LabelledNameRecognizer().analyze(text, ["PERSON"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("were married in the county of Hollis Bremer, Ohio", False),
+        ("the City of Hollis Bremer issued it", False),
+        ("the son of Hollis Bremer signed", True),
+    ],
+)
+def test_a_place_named_after_someone_is_no_person(text: str, kept: bool) -> None:
+    finding = _ner("PERSON", text, "Hollis Bremer")
+    assert (suppress([finding], text, "en") == [finding]) is kept
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Harbour View Hotel\n14 Quay Street\nPortwell, ME 04101\nTelephone: 207-555-0190", False),
+        ("REGIONAL OFFICES\n88 W. Elm Road, Dayton, OH 45402\nTel: 207-555-0190 Fax: 207-555-0191", False),
+        ("Harbour View Hotel\nNadia Okonkwo, Night Manager\nMobile: 207-555-0190", True),  # a person's line
+        ("Applicant details\nOffice phone: 207-555-0190", True),  # the label on the phone's own line
+        ("Lena Fischer\n14 Quay Street\nPortwell, ME 04101\nTelephone: 207-555-0190", True),
+    ],
+)
+def test_phones_under_an_organisation_heading(text: str, kept: bool) -> None:
+    phone = _f("PHONE_NUMBER", text, "207-555-0190")
+    found = [phone]
+    if "Nadia Okonkwo" in text:
+        found.append(_ner("PERSON", text, "Nadia Okonkwo"))
+    assert (phone in suppress(found, text, "en")) is kept
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "trimmed"),
+    [
+        ("Witness: Mr Tobias Lindqvist", "Mr Tobias Lindqvist", "Tobias Lindqvist"),
+        ("Signed Tobias Lindqvist Jr today", "Tobias Lindqvist Jr", "Tobias Lindqvist"),
+    ],
+)
+def test_titles_without_vowels_are_trimmed(text: str, value: str, trimmed: str) -> None:
+    kept = suppress([_ner("PERSON", text, value)], text, "en")
+    assert [f.text for f in kept] == [trimmed]
+
+
+def test_a_fragment_next_to_a_common_word_is_no_name() -> None:
+    text = "Parking bay  QX Lot  Rent"
+    assert suppress([_ner("PERSON", text, "QX Lot")], text, "en") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kept"),
+    [
+        ("Plan identification # Suffix\nXYZ 2125550147 01", "2125550147", False),
+        ("Personal No.\n24 FEB 91 2125550147", "2125550147", False),
+        ("TAX CODE 2125550147", "2125550147", False),
+        ("ZIP CODE 62704 | 212 555 0147", "212 555 0147", True),  # a postcode's label labels no number
+        ("BIRTH 1991 048213", "048213", False),  # six digits: too short for a line
+        ("Member ID 4471  Mobile 212 555 0147", "212 555 0147", True),
+        ("Area code and number: 212 555 0147", "212 555 0147", True),
+        ("Tenant reference\nWe confirm the tenant has always paid the rent on time. Reach them on 212 555 0147.",
+         "212 555 0147", True),
+        ("Case officer\nThe clerk who handled this for years: 212 555 0147", "212 555 0147", True),
+    ],
+)  # fmt: skip
+def test_numbers_under_an_identifier_label_are_not_phones(text: str, value: str, kept: bool) -> None:
+    finding = _f("PHONE_NUMBER", text, value)
+    assert (suppress([finding], text) == [finding]) is kept

@@ -11,6 +11,7 @@ from presidio_analyzer import AnalyzerEngine, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 
 from piiscan.scanner.detect.recognizers import (
+    AddressBlockRecognizer,
     CardNameRecognizer,
     FormAddressRecognizer,
     FormNameRecognizer,
@@ -18,6 +19,7 @@ from piiscan.scanner.detect.recognizers import (
     HkIdRecognizer,
     LabelledIdRecognizer,
     LabelledNameRecognizer,
+    LabelledPlaceRecognizer,
     LicenceNumberRecognizer,
     LocalPhoneRecognizer,
     MrzNumberRecognizer,
@@ -361,6 +363,11 @@ def test_mrz_through_analyzer(analyzer: AnalyzerEngine) -> None:
         ("742 Evergreen Terrace\nSpringfield, IL 62704", "742 Evergreen Terrace\nSpringfield, IL 62704"),
         ("Hauptstraße 12\n10115 Berlin\nGermany", "Hauptstraße 12\n10115 Berlin"),
         ("742 EVERGREEN TERRACE, SPRINGFIELD, IL 62704", "742 EVERGREEN TERRACE, SPRINGFIELD, IL 62704"),
+        (
+            "Office: 918 W. Juniper Street, Suite 12, Elk Falls, KS 67345",
+            "918 W. Juniper Street, Suite 12, Elk Falls, KS 67345",
+        ),
+        ("41 NE Alder Ct", "41 NE Alder Ct"),
     ],
 )
 def test_street_address_positive(text: str, expected: str) -> None:
@@ -385,6 +392,7 @@ def test_street_address_positive(text: str, expected: str) -> None:
         "Spring 2024 collection",
         "We need 2 Place Settings",
         "Section 5 Main Road",
+        "Take exit 5 N. Juniper later",
     ],
 )
 def test_street_address_negative(text: str) -> None:
@@ -571,6 +579,7 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
             {
                 "MRZ",
                 "GPS_COORDINATES",
+                "STREET_ADDRESS",  # the postcode-line address block knows no language
                 "PERSON",
                 "EMAIL_ADDRESS",
                 "US_DRIVER_LICENSE",
@@ -604,7 +613,9 @@ def test_recognizers_ignore_unrequested_entities() -> None:
             | FormNameRecognizer
             | LabelledIdRecognizer
             | HkIdRecognizer
-            | MrzNumberRecognizer,
+            | MrzNumberRecognizer
+            | AddressBlockRecognizer
+            | LabelledPlaceRecognizer,
         ):
             continue  # tested in their own modules
         assert isinstance(recognizer, MrzRecognizer | GpsCoordinatesRecognizer | StreetAddressRecognizer)

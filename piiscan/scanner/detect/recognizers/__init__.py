@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer
 
+from piiscan.scanner.detect.recognizers.address_block import AddressBlockRecognizer
 from piiscan.scanner.detect.recognizers.form_address import FormAddressRecognizer
 from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
 from piiscan.scanner.detect.recognizers.id_fields import CardNameRecognizer, LicenceNumberRecognizer
 from piiscan.scanner.detect.recognizers.id_numbers import HkIdRecognizer, LabelledIdRecognizer, MrzNumberRecognizer
 from piiscan.scanner.detect.recognizers.labelled_name import LabelledNameRecognizer
+from piiscan.scanner.detect.recognizers.labelled_place import LabelledPlaceRecognizer
 from piiscan.scanner.detect.recognizers.local_phone import LocalPhoneRecognizer
 from piiscan.scanner.detect.recognizers.mrz import MrzData, MrzRecognizer, parse_mrz
 from piiscan.scanner.detect.recognizers.split_email import SplitEmailRecognizer
@@ -18,6 +20,7 @@ from piiscan.scanner.detect.recognizers.street_address import StreetAddressRecog
 from piiscan.scanner.detect.recognizers.us_place import UsPlaceRecognizer
 
 __all__ = [
+    "AddressBlockRecognizer",
     "CardNameRecognizer",
     "FormAddressRecognizer",
     "FormNameRecognizer",
@@ -25,6 +28,7 @@ __all__ = [
     "HkIdRecognizer",
     "LabelledIdRecognizer",
     "LabelledNameRecognizer",
+    "LabelledPlaceRecognizer",
     "LicenceNumberRecognizer",
     "LocalPhoneRecognizer",
     "MrzData",
@@ -41,8 +45,8 @@ __all__ = [
 def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
     """Fresh recognizer instances for ``language``, ready for a Presidio registry.
 
-    MRZ and GPS notation do not depend on the language; street addresses are only
-    offered for the languages whose layouts the recognizer knows.
+    MRZ and GPS notation and postcode-line address blocks do not depend on the language; street
+    addresses are only offered for the languages whose layouts the recognizer knows.
     """
     recognizers: list[EntityRecognizer] = [
         MrzRecognizer(supported_language=language),
@@ -58,6 +62,8 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         LocalPhoneRecognizer(supported_language=language),
         FormAddressRecognizer(supported_language=language),
         FormNameRecognizer(supported_language=language),
+        AddressBlockRecognizer(supported_language=language),
+        LabelledPlaceRecognizer(supported_language=language),
     ]
     if language in StreetAddressRecognizer.SUPPORTED_LANGUAGES:
         recognizers.append(StreetAddressRecognizer(supported_language=language))

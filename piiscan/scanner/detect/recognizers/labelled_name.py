@@ -1,4 +1,4 @@
-"""PERSON from form labels: "Surname: PATEL", "Given names: THOMAS", "Nachname: Köhler".
+"""PERSON from form labels: "Surname: PATEL", "Given names: THOMAS", "Nachname: Köhler", "S/O Ravi Rao".
 
 Identity documents and forms print names in capitals under a field label, where a
 statistical NER trained on prose sees no person at all. The label is the evidence.
@@ -27,7 +27,8 @@ _NEXT_LABEL = r"(?:last|first|middle|given|surname|name|date|sex|dob)(?![\w])"
 _NAME = rf"{_NAME_WORD}(?:[ \t]+(?!{_NEXT_LABEL})(?:{_PARTICLE}[ \t]+)?{_NAME_WORD}){{0,3}}"
 # Label, optional "/ translation" part, separator (colon, or a line break under the label), name.
 _PATTERN = re.compile(
-    rf"(?<![\w])(?:{_LABELS})(?:[ \t]*/[ \t]*[^\n:]{{1,30}})?[ \t]*(?::[ \t]*|(?:\n[ \t]*){{1,2}})({_NAME})",
+    rf"(?<![\w])(?<!to )(?:{_LABELS})(?:[ \t]*/[ \t]*[^\n:]{{1,30}})?[ \t]*(?::[ \t]*|(?:\n[ \t]*){{1,2}})"
+    rf"({_NAME})(?![\w])",
     re.IGNORECASE,
 )
 _CLOSINGS = (
@@ -42,10 +43,19 @@ _SIGNATURE = re.compile(
     rf"(?<![\w])(?:{_CLOSINGS})[ \t]*[,.!]?[ \t]*(?:\n[ \t]*){{1,3}}({_FULL_NAME})[ \t]*(?=\n|$)",
     re.IGNORECASE,
 )
+# Indian and South Asian documents name a parent or spouse after "S/O" (son of), "D/O", "W/O";
+# "C/O" (care of) names the person a letter reaches through. The name follows on the same line.
+_RELATION = re.compile(
+    rf"(?<![\w/])(?:[SDWC][ \t]*/[ \t]*O|son[ \t]+of|daughter[ \t]+of|wife[ \t]+of|husband[ \t]+of)"
+    rf"[ \t]*[:,.-]?[ \t]*({_FULL_NAME})(?![\w])",
+    re.IGNORECASE,
+)
 _PARTICLES = frozenset({"de", "del", "la", "le", "van", "von", "der", "da", "di", "du", "bin", "al"})
 _NOT_NAMES = frozenset(
     {"date", "sex", "nationality", "signature", "address", "number", "no", "card", "type", "expiry", "birth", "of"}
     | {"last", "first", "middle", "given", "name", "names", "surname", "dob", "phone", "email", "zip", "city", "state"}
+    # an instruction under a section heading ("APPLICANT INFORMATION / Complete the following")
+    | {"complete", "please", "enter", "print", "attach", "check", "see", "use", "fill", "provide", "list"}
 )
 
 
@@ -63,7 +73,7 @@ class LabelledNameRecognizer(OwnRecognizer):
         if "PERSON" not in entities:
             return []
         results = []
-        for match in (*_PATTERN.finditer(text), *_SIGNATURE.finditer(text)):
+        for match in (*_PATTERN.finditer(text), *_SIGNATURE.finditer(text), *_RELATION.finditer(text)):
             end = None
             for word in re.finditer(r"\S+", match.group(1)):
                 lowered = word.group().lower()

@@ -76,11 +76,12 @@ class StreetAddressRecognizer(EntityRecognizer):
         "domicilio",
     ]
 
-    # "1600 Pennsylvania Avenue NW", "Flat 3, 10 Downing Street", "350 5th Ave".
+    # "1600 Pennsylvania Avenue NW", "Flat 3, 10 Downing Street", "350 5th Ave", "12 W. Oak St".
     EN_STREET = re.compile(
         r"(?<![\w.,/:$€£-])"
         r"(?:(?:Flat|Apt|Apartment|Unit|Suite)[ \t]+[A-Za-z0-9-]{1,6},?[ \t]+)?"
         r"(?P<number>\d{1,6}[A-Za-z]?(?:-\d{1,4}[A-Za-z]?)?)[ \t]+"
+        r"(?:(?:N|S|E|W|NE|NW|SE|SW)\.?[ \t]+)?"  # "918 W. Juniper Street", "41 NE Alder Ct"
         rf"(?P<name>(?:{_NAME_WORD}|\d{{1,3}}(?:st|nd|rd|th))(?:[ \t]+{_NAME_WORD}){{0,3}}?)[ \t]+"
         "(?P<type>"
         + _variants(
