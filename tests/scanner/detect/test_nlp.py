@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy
 import pytest
 import spacy
+from spacy.tokens import Doc
 
-from piiscan.scanner.detect.nlp import NumpyGemmOps, cheap_lemma, fast_doc, ner_spans
+from piiscan.scanner.detect.engine import build_analyzer
+from piiscan.scanner.detect.nlp import NumpyGemmOps, cheap_lemma, fast_doc, ner_spans, run_ner
 from piiscan.scanner.detect.recognizers.phone import WindowedPhoneRecognizer
+from piiscan.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -69,3 +72,34 @@ def test_numpy_gemm_matches_reference() -> None:
 def test_windowed_phone(text: str, expected: list[str]) -> None:
     results = WindowedPhoneRecognizer().analyze(text, ["PHONE_NUMBER"])
     assert sorted(text[r.start : r.end] for r in results) == sorted(expected)
+
+
+NER_TEXTS = [
+    "Dear Mr. Thompson, thank you for the letter of 3 March.",
+    "Margaret Whitfield\n742 Evergreen Terrace\nSpringfield, IL 62704",
+    "",
+    "tom88: yeah thats Peter Novak, 18 Maple Avenue, Oakland, CA 94610",
+    "Signed for the Landlord by Ryan Gallagher in the presence of Rachel Davis.",
+    "Sehr geehrte Frau Schneider, Ihre Anfrage aus München haben wir erhalten.",
+    "The meeting with Google and the United Nations in Paris took place on Monday.",
+    "Chris Smith",
+    "  ",
+    "Participant role himself tax west voice mention American wonder space pick environment.",
+]
+
+
+def test_run_ner_finds_what_the_pipeline_finds(settings: Settings) -> None:
+    """The beam-of-one decoding gives the entities of spaCy's greedy pipe, piece by piece
+    and in one batch of pieces of every length."""
+    nlp = build_analyzer(settings).nlp_engine.nlp["en"]
+    texts = NER_TEXTS * 3 + [" ".join(NER_TEXTS)]
+
+    def ents(docs: list[Doc]) -> list[list[tuple[int, int, str]]]:
+        return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in docs]
+
+    disabled = [name for name in nlp.pipe_names if name != "ner"]
+    expected = ents(list(nlp.pipe(texts, disable=disabled)))
+    assert any(expected), "the texts hold entities"
+    assert ents(run_ner(nlp, texts)) == expected
+    assert [ents(run_ner(nlp, [text]))[0] for text in texts] == expected
+    assert [doc.text for doc in run_ner(nlp, texts)] == texts
