@@ -158,7 +158,7 @@ def run_ner(nlp: Language, pieces: list[str]) -> list[Doc]:
     the same best valid action at every step but runs with the GIL held, where those hooks are
     cheap: 4.5 ms a text page became 2.8 ms. Another kind of NER goes through ``nlp.pipe``.
     """
-    ner = nlp.get_pipe("ner") if nlp.has_pipe("ner") else None
+    ner: Any = nlp.get_pipe("ner") if nlp.has_pipe("ner") else None
     beam_parse = getattr(ner, "beam_parse", None)
     if ner is None or beam_parse is None or ner.cfg.get("beam_width", 1) != 1:
         disabled = [name for name in nlp.pipe_names if name not in _NER_PIPES]
