@@ -11,8 +11,8 @@ import spacy
 from spacy.tokens import Doc
 
 from piiscan.scanner.detect.engine import build_analyzer
-from piiscan.scanner.detect.nlp import NumpyGemmOps, cheap_lemma, fast_doc, ner_spans, run_ner
 from piiscan.scanner.detect.filters import suppress
+from piiscan.scanner.detect.nlp import NumpyGemmOps, cheap_lemma, fast_doc, ner_spans, run_ner
 from piiscan.scanner.detect.recognizers.phone import WindowedPhoneRecognizer, calendar_date
 from piiscan.scanner.model import Finding
 from piiscan.settings import Settings
