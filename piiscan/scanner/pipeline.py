@@ -74,8 +74,8 @@ class Scanner:
 
         What is loaded lives as long as the process, so it is then moved out of the garbage
         collector's generations (:func:`gc.freeze`): otherwise every full collection during a
-        scan walks the models' hundreds of thousands of objects again (about 0.2 s each, a
-        millisecond a text page on average) and never finds anything to free among them. The
+        scan walks the models' hundreds of thousands of objects again (0.05-0.2 s each here,
+        half a millisecond a text page on average) and never finds anything to free there. The
         garbage of loading is collected first, so none of it is kept for good."""
         _ = self.detector
         language.warm_up()
