@@ -254,10 +254,10 @@ _SPACY_LABELS_IGNORED = [
 
 
 def _make_analyzer(model_name: str) -> Any:
-    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer import RecognizerRegistry
     from presidio_analyzer.nlp_engine import NerModelConfiguration
 
-    from piiscan.scanner.detect.context import InPlaceContextEnhancer
+    from piiscan.scanner.detect.context import GroupingAnalyzerEngine, InPlaceContextEnhancer
     from piiscan.scanner.detect.nlp import SelectiveSpacyNlpEngine
     from piiscan.scanner.detect.recognizers import custom_recognizers
     from piiscan.scanner.detect.recognizers.phone import WindowedPhoneRecognizer
@@ -283,7 +283,7 @@ def _make_analyzer(model_name: str) -> Any:
     for recognizer in [*custom_recognizers("en"), *_national_recognizers()]:
         registry.add_recognizer(recognizer)
     log.info("analyzer loaded", extra={"model": model_name})
-    return AnalyzerEngine(
+    return GroupingAnalyzerEngine(
         registry=registry,
         nlp_engine=nlp_engine,
         supported_languages=["en"],

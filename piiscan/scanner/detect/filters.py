@@ -191,10 +191,13 @@ NEEDS_CONTEXT: dict[str, tuple[str, ...]] = {
     "IN_AADHAAR": ("aadhaar", "aadhar", "uidai", "unique identification"),
     "IN_PAN": ("pan", "permanent account", "income tax"),
 }
-_CONTEXT_WORDS = {
-    entity: re.compile(r"\b(?:" + "|".join(re.escape(word) for word in words) + ")")
-    for entity, words in NEEDS_CONTEXT.items()
-}
+_ANY_CONTEXT_WORD = re.compile(
+    r"\b(?:"
+    + "|".join(re.escape(w) for w in sorted({w for ws in NEEDS_CONTEXT.values() for w in ws}, key=len, reverse=True))
+    + ")"
+)
+"""Every context word in one scan, longest first: where several start at one place ("lic",
+"license"), the longest is reported and the others are its prefixes."""
 _CONTEXT_WINDOW = 80
 _RELATIVE_DATES = frozenset({"today", "yesterday", "tomorrow", "tonight", "now", "this morning", "this evening"})
 _MRZ_FIELD_RECOGNIZER = "MrzNumberRecognizer"
@@ -509,9 +512,11 @@ def join_places(findings: list[Finding], text: str) -> list[Finding]:
 # expensive patterns (Presidio's e-mail and IP expressions cost 1.5-3 ms a page) skip most pages.
 _NECESSARY: dict[str, re.Pattern[str]] = {
     "EMAIL_ADDRESS": re.compile(r"@"),
-    "IP_ADDRESS": re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:"),
+    # a dotted quad's inner part, or two colons at most four hex digits apart (IPv6)
+    "IP_ADDRESS": re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d|:[0-9A-Fa-f]{0,4}:"),
     "MAC_ADDRESS": re.compile(r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}"),
-    "UUID": re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-"),
+    # "-4hex-" after eight hex digits; led by the hyphen, which the scan finds fast
+    "UUID": re.compile(r"-[0-9A-Fa-f]{4}-(?<=[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-)"),
     "CREDIT_CARD": re.compile(r"\d(?:[ -]?\d){11}"),
     "IBAN_CODE": re.compile(r"[A-Za-z]{2}[ ]?\d{2}"),
 }
@@ -521,11 +526,11 @@ def plausible_entities(entities: list[str], text: str) -> list[str]:
     """The entities worth running recognizers for on ``text``: context-gated ones only when one
     of their words occurs, pattern ones only when their necessary characters do. Whatever the
     others found would be dropped or could not exist, so they need not run."""
-    lowered = text.lower()
+    found = {m.group() for m in _ANY_CONTEXT_WORD.finditer(text.lower())}
     kept = []
     for entity in entities:
-        words = _CONTEXT_WORDS.get(entity)
-        if words is not None and not words.search(lowered):
+        words = NEEDS_CONTEXT.get(entity)
+        if words is not None and not any(seen.startswith(word) for seen in found for word in words):
             continue
         necessary = _NECESSARY.get(entity)
         if necessary is not None and not necessary.search(text):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from piiscan.scanner.detect.filters import plausible_entities, plausible_person, suppress
+from piiscan.scanner.detect.filters import NEEDS_CONTEXT, plausible_entities, plausible_person, suppress
 from piiscan.scanner.detect.recognizers import LabelledNameRecognizer, SplitEmailRecognizer
 from piiscan.scanner.masking import mask
 from piiscan.scanner.model import Finding
@@ -230,6 +232,27 @@ def test_role_mailboxes_are_not_personal(value: str, kept: bool) -> None:
     assert (suppress([finding], text) == [finding]) is kept
 
 
+def _plausible_reference(entities: list[str], text: str) -> list[str]:
+    """The gate spelt out: one search per entity for its context words and necessary pattern."""
+    necessary = {
+        "EMAIL_ADDRESS": r"@",
+        "IP_ADDRESS": r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:",
+        "MAC_ADDRESS": r"[0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}[:-][0-9A-Fa-f]{2}",
+        "UUID": r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-",
+        "CREDIT_CARD": r"\d(?:[ -]?\d){11}",
+        "IBAN_CODE": r"[A-Za-z]{2}[ ]?\d{2}",
+    }
+    kept = []
+    for entity in entities:
+        words = NEEDS_CONTEXT.get(entity)
+        if words and not re.search(r"\b(?:" + "|".join(map(re.escape, words)) + ")", text.lower()):
+            continue
+        if entity in necessary and not re.search(necessary[entity], text):
+            continue
+        kept.append(entity)
+    return kept
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -338,3 +361,32 @@ def test_a_fragment_next_to_a_common_word_is_no_name() -> None:
 def test_numbers_under_an_identifier_label_are_not_phones(text: str, value: str, kept: bool) -> None:
     finding = _f("PHONE_NUMBER", text, value)
     assert (suppress([finding], text) == [finding]) is kept
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Licensed dealer, lic. no. 12; DL 99; 4d field",
+        "the license of the DEA; medical records",
+        "Patients and health: NHS 943 476 5919",
+        "Routing 021000021 checking acct, savings account at the bank",
+        "Passport, ITIN and taxpayer, tax",
+        "deal, real, publicity, licit",  # words that only contain a context word
+        "host 10.0.0.1 and 1.2.3.4.5, version 1.2.3, fe80::1, 12:30:45, a:b",
+        "id 123e4567-e89b-12d3-a456-426614174000, abc-1234-, 1234567-1234-, 0123456789abcdef-12ab-",
+        "MAC 00:1A:2B:3C:4D:5E, card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00",
+    ],
+)
+def test_plausible_entities_equal_one_search_per_entity(text: str) -> None:
+    entities = [
+        *NEEDS_CONTEXT,
+        "EMAIL_ADDRESS",
+        "IP_ADDRESS",
+        "MAC_ADDRESS",
+        "UUID",
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "PERSON",
+    ]
+    assert plausible_entities(entities, text) == _plausible_reference(entities, text)

@@ -19,6 +19,11 @@ _NUMBER_START = r"(?<![\w.+\u2212$€£¥-])"
 _NUMBER_END = r"(?![\w]|[.,]\d)"
 
 
+_DEGREE_SIGNS = re.compile("[°º˚]")
+_LATITUDE_WORD = re.compile(r"(?i:lat|breite)")
+"""What every DMS pair and every labelled pair holds (their degree signs, their latitude labels)."""
+
+
 def _dms_point(prefix: str) -> str:
     """Degrees, optional minutes/seconds and one hemisphere letter, before or after."""
     return (
@@ -112,10 +117,11 @@ class GpsCoordinatesRecognizer(EntityRecognizer):
         if entities and self.ENTITY not in entities:
             return []
         candidates: list[tuple[int, int, float, str]] = []
-        for match in self.DMS_PAIR.finditer(text):
+        # each pattern scan is skipped where a character or word it needs is absent
+        for match in self.DMS_PAIR.finditer(text) if _DEGREE_SIGNS.search(text) else ():
             if self._valid_dms(match):
                 candidates.append((match.start(), match.end(), self.SCORE_DISTINCT, "dms"))
-        for match in self.LABELLED_PAIR.finditer(text):
+        for match in self.LABELLED_PAIR.finditer(text) if _LATITUDE_WORD.search(text) else ():
             if self._valid_decimal(match):
                 candidates.append((match.start("lat"), match.end(), self.SCORE_DISTINCT, "labelled"))
         for match in self.DECIMAL_PAIR.finditer(text):

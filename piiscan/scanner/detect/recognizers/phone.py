@@ -9,6 +9,7 @@ validation at a fraction of the cost.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import phonenumbers
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -17,6 +18,28 @@ from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 _CANDIDATE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d \t().\-/]{5,24}\d(?![\w])")
 _MIN_DIGITS, _MAX_DIGITS = 7, 15
+_DATE_SHAPE = re.compile(r"\d{4}([-/.])\d\d\1\d\d|\d\d([-/.])\d\d\2\d{4}")
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%m/%d/%Y")
+_DATE_YEARS = range(1900, 2100)
+
+
+def calendar_date(window: str) -> bool:
+    """Whether a digit window is a date of 1900-2099 alone ("1971-08-13", "13.08.1971").
+
+    Eight digits are a phone number's length, so every date on a page was a window and
+    cost the matcher a pass per region (for nothing: the matcher reads none of these
+    dates, in any of the formats here, as a number the date filter would let through;
+    checked for every day of those years). Day and month are two digits, as printed."""
+    if not _DATE_SHAPE.fullmatch(window):
+        return False
+    for form in _DATE_FORMATS:
+        try:
+            day = datetime.strptime(window, form)
+        except ValueError:
+            continue
+        if day.year in _DATE_YEARS:
+            return True
+    return False
 
 
 class WindowedPhoneRecognizer(PhoneRecognizer):
@@ -37,7 +60,7 @@ class WindowedPhoneRecognizer(PhoneRecognizer):
         results: list[RecognizerResult] = []
         for window in _CANDIDATE.finditer(text):
             digits = sum(ch.isdigit() for ch in window.group())
-            if not _MIN_DIGITS <= digits <= _MAX_DIGITS + 4:
+            if not _MIN_DIGITS <= digits <= _MAX_DIGITS + 4 or calendar_date(window.group()):
                 continue
             start = window.start()
             piece = window.group()
