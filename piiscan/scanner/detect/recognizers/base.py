@@ -1,30 +1,45 @@
-"""The shape most of piiscan's own recognizers share, so each states only what it finds."""
+"""The shape piiscan's own recognizers share, so each states only what it finds."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 
 
 class OwnRecognizer(EntityRecognizer):
-    """One entity type, patterns compiled at import (nothing to load), named after the class."""
+    """One entity type, patterns compiled at import (nothing to load), named after the class.
+
+    ``CONTEXT`` words, when a recognizer has them, go to Presidio's context enhancer like a
+    pattern recognizer's would."""
 
     ENTITY: ClassVar[str]
+    CONTEXT: ClassVar[tuple[str, ...]] = ()
     name: str
 
     def __init__(self, supported_language: str = "en") -> None:
         super().__init__(
-            supported_entities=[self.ENTITY], supported_language=supported_language, name=type(self).__name__
+            supported_entities=[self.ENTITY],
+            supported_language=supported_language,
+            name=type(self).__name__,
+            context=list(self.CONTEXT) or None,
         )
 
     def load(self) -> None:
         """Nothing to load: the patterns are compiled at import."""
 
-    def result(self, start: int, end: int, score: float, entity: str | None = None) -> RecognizerResult:
+    def result(
+        self,
+        start: int,
+        end: int,
+        score: float,
+        entity: str | None = None,
+        explanation: AnalysisExplanation | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> RecognizerResult:
         """A result of ``entity`` (this recognizer's own by default) that names this recognizer,
-        so a finding can be traced to the rule that made it."""
-        return RecognizerResult(
+        so a finding can be traced to the rule that made it; ``metadata`` adds recognition keys."""
+        result = RecognizerResult(
             entity_type=entity or self.ENTITY,
             start=start,
             end=end,
@@ -32,5 +47,9 @@ class OwnRecognizer(EntityRecognizer):
             recognition_metadata={
                 RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                **(metadata or {}),
             },
         )
+        if explanation is not None:
+            result.analysis_explanation = explanation
+        return result

@@ -43,16 +43,5 @@ class FormAddressRecognizer(OwnRecognizer):
         results = []
         for pattern in (_CITY, _STREET):
             for match in pattern.finditer(text):
-                results.append(
-                    RecognizerResult(
-                        entity_type="LOCATION",
-                        start=match.start("value"),
-                        end=match.end("value"),
-                        score=self.SCORE,
-                        recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        },
-                    )
-                )
+                results.append(self.result(match.start("value"), match.end("value"), self.SCORE))
         return results

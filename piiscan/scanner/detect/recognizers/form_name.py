@@ -98,18 +98,7 @@ class FormNameRecognizer(OwnRecognizer):
             caption = _line_above(text, match.start())
             if len(caption) > _MAX_CAPTION_CHARS or not _CAPTION.search(caption) or ":" in caption:
                 continue  # "Name: X" captions are the labelled-name recognizer's
-            results.append(
-                RecognizerResult(
-                    entity_type="PERSON",
-                    start=match.start("name"),
-                    end=match.end("name"),
-                    score=self.SCORE,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
+            results.append(self.result(match.start("name"), match.end("name"), self.SCORE))
         return results
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer import AnalysisExplanation, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 _SIGN = "[-+\u2212]?"
 # Not preceded by a word character, dot, sign or currency: rules out IPs, versions, prices.
@@ -36,15 +38,13 @@ def _dms_point(prefix: str) -> str:
     )
 
 
-class GpsCoordinatesRecognizer(EntityRecognizer):
+class GpsCoordinatesRecognizer(OwnRecognizer):
     """Finds latitude/longitude pairs in decimal, labelled and DMS notation.
 
     Scores: DMS or labelled pairs 0.85; decimal pairs with a context word or hemisphere
     letters 0.75; bare decimal pairs with at least four decimals each 0.55 (they could
     still be measurements).
     """
-
-    name: str  # set by EntityRecognizer; declared because mypy cannot infer it there
 
     ENTITY = "GPS_COORDINATES"
     MIN_DECIMALS_WITHOUT_CONTEXT = 4
@@ -54,7 +54,7 @@ class GpsCoordinatesRecognizer(EntityRecognizer):
     SCORE_WITH_CONTEXT = 0.75
     SCORE_BARE = 0.55
 
-    CONTEXT = [
+    CONTEXT = (
         "gps",
         "lat",
         "lon",
@@ -71,7 +71,7 @@ class GpsCoordinatesRecognizer(EntityRecognizer):
         "coordonnées",
         "coordenadas",
         "ubicación",
-    ]
+    )
     CONTEXT_RE = re.compile(
         r"\b(?:gps|lat|lon|lng|long|latitude|longitude|coordinates?|coords?|location|position|geo"
         r"|geolocation|koordinaten|standort|breite|länge|breitengrad|längengrad|coordonnées"
@@ -96,16 +96,6 @@ class GpsCoordinatesRecognizer(EntityRecognizer):
     # "12.5000 3.9900 EUR" is a price list, whatever the precision.
     CURRENCY_AFTER = re.compile(r"[ \t]*(?:[$€£¥]|(?i:usd|eur|gbp|chf|dollars?|euros?)\b)")
     DMS_PAIR = re.compile(rf"(?<![\w.]){_dms_point('a')}[ \t]*[,;/]?[ \t]*{_dms_point('b')}")
-
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(
-            supported_entities=[self.ENTITY],
-            supported_language=supported_language,
-            context=list(self.CONTEXT),
-        )
-
-    def load(self) -> None:
-        """Nothing to load; the patterns are compiled class constants."""
 
     def analyze(
         self,
@@ -188,15 +178,10 @@ class GpsCoordinatesRecognizer(EntityRecognizer):
             pattern_name=pattern_name,
             textual_explanation=f"{pattern_name} coordinate pair",
         )
-        return RecognizerResult(
-            entity_type=self.ENTITY,
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=explanation,
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: boosted,
-            },
+        return self.result(
+            start,
+            end,
+            score,
+            explanation=explanation,
+            metadata={RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY: boosted},
         )

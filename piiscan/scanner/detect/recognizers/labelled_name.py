@@ -85,16 +85,5 @@ class LabelledNameRecognizer(OwnRecognizer):
             if end is None:
                 continue
             start = match.start(1)
-            results.append(
-                RecognizerResult(
-                    entity_type="PERSON",
-                    start=start,
-                    end=end,
-                    score=self.SCORE,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
+            results.append(self.result(start, end, self.SCORE))
         return results

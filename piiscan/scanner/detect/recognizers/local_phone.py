@@ -44,18 +44,7 @@ class LocalPhoneRecognizer(OwnRecognizer):
                 continue
             if not _LABEL.search(before.lower()) and not _LABEL.search(_previous_line(text, line_start).lower()):
                 continue
-            results.append(
-                RecognizerResult(
-                    entity_type="PHONE_NUMBER",
-                    start=start,
-                    end=match.end("number"),
-                    score=self.SCORE,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
+            results.append(self.result(start, match.end("number"), self.SCORE))
         return results
 
 

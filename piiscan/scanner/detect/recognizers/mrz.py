@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer import AnalysisExplanation, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 MrzFormat = Literal["TD1", "TD2", "TD3"]
 
@@ -433,7 +435,7 @@ def parse_mrz(text: str) -> MrzData | None:
     return found[0].data if found else None
 
 
-class MrzRecognizer(EntityRecognizer):
+class MrzRecognizer(OwnRecognizer):
     """Finds ICAO 9303 TD1/TD2/TD3 machine readable zones validated by check digits.
 
     The composite check digit covers every other check digit, so a valid composite means
@@ -447,12 +449,6 @@ class MrzRecognizer(EntityRecognizer):
     SCORE_COMPOSITE_VALID = 1.0
     SCORE_FIELDS_VALID = 0.85
     SCORE_PARTLY_VALID = 0.6
-
-    def __init__(self, supported_language: str = "en") -> None:
-        super().__init__(supported_entities=[self.ENTITY], supported_language=supported_language)
-
-    def load(self) -> None:
-        """Nothing to load; validation is pure computation."""
 
     def analyze(
         self,
@@ -485,17 +481,5 @@ class MrzRecognizer(EntityRecognizer):
                     )
                 ),
             )
-            results.append(
-                RecognizerResult(
-                    entity_type=self.ENTITY,
-                    start=found.start,
-                    end=found.end,
-                    score=score,
-                    analysis_explanation=explanation,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
+            results.append(self.result(found.start, found.end, score, explanation=explanation))
         return results

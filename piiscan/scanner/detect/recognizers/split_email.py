@@ -36,16 +36,4 @@ class SplitEmailRecognizer(OwnRecognizer):
     ) -> list[RecognizerResult]:
         if "EMAIL_ADDRESS" not in entities or "@" not in text:
             return []
-        return [
-            RecognizerResult(
-                entity_type="EMAIL_ADDRESS",
-                start=match.start("email"),
-                end=match.end("email"),
-                score=self.SCORE,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            )
-            for match in _PATTERN.finditer(text)
-        ]
+        return [self.result(match.start("email"), match.end("email"), self.SCORE) for match in _PATTERN.finditer(text)]

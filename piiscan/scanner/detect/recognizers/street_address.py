@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer import AnalysisExplanation, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 _U = "A-ZÀ-ÖØ-Þ"  # upper-case Latin-1 letters
 
@@ -34,7 +36,7 @@ _CITY = rf"{_NAME_WORD}(?:[ \t]+(?:(?:am|an|der|sur|de|del|la|le|en)[ \t]+)?{_NA
 _UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"
 
 
-class StreetAddressRecognizer(EntityRecognizer):
+class StreetAddressRecognizer(OwnRecognizer):
     """Finds postal street addresses by their structure.
 
     A house number next to a street type is required, which keeps prose such as "down
@@ -42,8 +44,6 @@ class StreetAddressRecognizer(EntityRecognizer):
     0.6, with a unit 0.65, with a city 0.7, with postcode and city 0.85.  All layouts are
     tried in every language because documents often quote foreign addresses.
     """
-
-    name: str  # set by EntityRecognizer; declared because mypy cannot infer it there
 
     ENTITY = "STREET_ADDRESS"
     SUPPORTED_LANGUAGES = ("en", "de", "fr", "es")
@@ -53,7 +53,7 @@ class StreetAddressRecognizer(EntityRecognizer):
     SCORE_WITH_CITY = 0.7
     SCORE_WITH_POSTCODE = 0.85
 
-    CONTEXT = [
+    CONTEXT = (
         "address",
         "addr",
         "street",
@@ -74,7 +74,7 @@ class StreetAddressRecognizer(EntityRecognizer):
         "dirección",
         "direccion",
         "domicilio",
-    ]
+    )
 
     # "1600 Pennsylvania Avenue NW", "Flat 3, 10 Downing Street", "350 5th Ave", "12 W. Oak St".
     EN_STREET = re.compile(
@@ -194,14 +194,7 @@ class StreetAddressRecognizer(EntityRecognizer):
     def __init__(self, supported_language: str = "en") -> None:
         if supported_language not in self.SUPPORTED_LANGUAGES:
             raise ValueError(f"{type(self).__name__} supports {self.SUPPORTED_LANGUAGES}, not {supported_language!r}")
-        super().__init__(
-            supported_entities=[self.ENTITY],
-            supported_language=supported_language,
-            context=list(self.CONTEXT),
-        )
-
-    def load(self) -> None:
-        """Nothing to load; the patterns are compiled class constants."""
+        super().__init__(supported_language)
 
     def analyze(
         self,
@@ -295,14 +288,4 @@ class StreetAddressRecognizer(EntityRecognizer):
             pattern_name=f"street_{pattern_name}",
             textual_explanation=f"{pattern_name} street layout",
         )
-        return RecognizerResult(
-            entity_type=self.ENTITY,
-            start=start,
-            end=end,
-            score=score,
-            analysis_explanation=explanation,
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
+        return self.result(start, end, score, explanation=explanation)

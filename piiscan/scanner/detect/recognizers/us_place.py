@@ -58,16 +58,4 @@ class UsPlaceRecognizer(OwnRecognizer):
             return []
         spans = [match.span() for match in _PLACE.finditer(text)] if "," in text else []
         spans += [match.span(1) for match in _LOCALITY_LINE.finditer(text)]
-        return [
-            RecognizerResult(
-                entity_type="LOCATION",
-                start=start,
-                end=end,
-                score=self.SCORE,
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            )
-            for start, end in spans
-        ]
+        return [self.result(start, end, self.SCORE) for start, end in spans]
