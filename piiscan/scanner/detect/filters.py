@@ -177,7 +177,6 @@ def role_mailbox(value: str) -> bool:
     return local in _ROLE_MAILBOXES
 
 
-_MORE_SPECIFIC_THAN_PHONE = frozenset({"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID"})
 # Presidio patterns that fit any number of the right length; without one of these words near
 # them an order number becomes an NHS number (a mod-11 check passes one time in eleven).
 NEEDS_CONTEXT: dict[str, tuple[str, ...]] = {

@@ -390,3 +390,10 @@ def test_plausible_entities_equal_one_search_per_entity(text: str) -> None:
         "PERSON",
     ]
     assert plausible_entities(entities, text) == _plausible_reference(entities, text)
+
+
+@pytest.mark.parametrize("entity", ["US_SSN", "CREDIT_CARD", "IN_AADHAAR", "HK_ID_CARD", "ID_NUMBER"])
+def test_a_more_specific_reading_of_the_same_digits_is_not_also_a_phone(entity: str) -> None:
+    text = "Aadhaar card, identity No. 2125550147"
+    specific, phone = _f(entity, text, "2125550147"), _f("PHONE_NUMBER", text, "2125550147")
+    assert suppress([specific, phone], text) == [specific]
