@@ -60,6 +60,9 @@ def test_suppress_keeps_labelled_names_and_drops_pieces() -> None:
         ("Nachname / Surname: Köhler", "Köhler"),
         ("Account holder: Sofia Lindqvist", "Sofia Lindqvist"),
         ("Titular: María del Carmen Azcona", "María del Carmen Azcona"),
+        ("FullName: Ingrid Solheim Date: 01/02/2024", "Ingrid Solheim"),  # label run together
+        ("To,\nPriya Raman\nC/O Ravi Raman", "Priya Raman"),  # a letter's addressee
+        ("To.\n\nTomas Verhoeven\n", "Tomas Verhoeven"),
     ],
 )
 def test_labelled_names(text: str, name: str) -> None:
@@ -390,3 +393,16 @@ def test_plausible_entities_equal_one_search_per_entity(text: str) -> None:
         "PERSON",
     ]
     assert plausible_entities(entities, text) == _plausible_reference(entities, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please send the form to\nMaria Lopez",  # "to" ends a prose line: not an addressee line
+        "To,\nthe Manager\nCity Bank",  # no capitalised full name
+        "To whom it may concern\nJohn Smith",  # "To" does not stand alone
+    ],
+)
+def test_addressee_needs_a_to_line_and_a_name(text: str) -> None:
+    found = [text[r.start : r.end] for r in LabelledNameRecognizer().analyze(text, ["PERSON"])]
+    assert found == []

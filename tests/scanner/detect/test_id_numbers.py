@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from piiscan.scanner.detect.recognizers import HkIdRecognizer, LabelledIdRecognizer
+from piiscan.scanner.detect.recognizers import HkIdRecognizer, LabelledIdRecognizer, LabelledSsnRecognizer
 from piiscan.scanner.detect.recognizers.id_numbers import hkid_check, plausible_id
 from piiscan.scanner.model import TextSegment
 from piiscan.scanner.pipeline import Scanner
@@ -87,6 +87,7 @@ def test_hkid_without_brackets_needs_identity_card_words() -> None:
         ("Prefix Identification # Suffix\nXKB 804412977 02", "XKB 804412977 02"),  # the header's other columns
         ("Enrollment No 2231/40972/11853", "2231/40972/11853"),
         ("W-2 Wage and Tax Statement\nd Control number\n00081137", "00081137"),
+        ("Your Aadhaar No. :\n\n5521 0937 4418\n", "5521 0937 4418"),  # under the label, check not needed
     ],
 )
 def test_labelled_id_value_on_the_line_or_under_it(text: str, value: str) -> None:
@@ -136,3 +137,46 @@ def test_fiscal_code_found_in_english_text(scanner: Scanner) -> None:
     assert ("IT_FISCAL_CODE", code) in _found(scanner, f"FISCAL CODE\n{code}", source="text")
     wrong = body + ("A" if code[-1] != "A" else "B")
     assert ("IT_FISCAL_CODE", wrong) not in _found(scanner, f"Reference\n{wrong}", source="text")
+
+
+def test_labelled_id_also_reports_its_long_value_printed_again() -> None:
+    text = "Your Aadhaar No.:\n5521 0937 4418\nMale\n5521 0937 4418\nissued 5521 0937 44189"
+    results = LabelledIdRecognizer().analyze(text, ["ID_NUMBER"])
+    spans = sorted((r.start, r.end) for r in results)
+    # both printings, not the longer number that merely starts with the same digits
+    assert [text[a:b] for a, b in spans] == ["5521 0937 4418", "5521 0937 4418"]
+    assert spans[0] != spans[1]
+
+
+def test_labelled_id_short_value_is_not_searched_again() -> None:
+    text = "Passport No. K7712\nTotal 7712 K7712 fee"
+    results = LabelledIdRecognizer().analyze(text, ["ID_NUMBER"])
+    assert [text[r.start : r.end] for r in results] == ["K7712"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Social Security Number: 987-65-4327", "987-65-4327"),  # the advertising range Presidio drops
+        ("Social Security No. 000-41-7730", "000-41-7730"),  # area 000, never issued
+        ("a Employee's Soc Sec No 1 Wages, tips\n123-45-6789 41002.10", "123-45-6789"),  # box below
+        ("SSN 312-55.0981", "312-55.0981"),  # mixed separators, as OCR reads them
+    ],
+)
+def test_labelled_ssn_is_reported_whatever_its_range(text: str, value: str) -> None:
+    results = LabelledSsnRecognizer().analyze(text, ["US_SSN"])
+    assert [text[r.start : r.end] for r in results] == [value]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order 987-65-4327 shipped",  # no label
+        "Social Security Number: see attached",  # no value
+        "Social Security Number\nPlease write it here\n\n987-65-4327",  # not the next line
+        "SSN 987-65-43271",  # longer digit run
+    ],
+)
+def test_labelled_ssn_needs_the_label_and_the_layout(text: str) -> None:
+    assert LabelledSsnRecognizer().analyze(text, ["US_SSN"]) == []
+    assert LabelledSsnRecognizer().analyze("SSN 987-65-4327", ["PERSON"]) == []

@@ -10,7 +10,12 @@ from piiscan.scanner.detect.recognizers.form_address import FormAddressRecognize
 from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
 from piiscan.scanner.detect.recognizers.id_fields import CardNameRecognizer, LicenceNumberRecognizer
-from piiscan.scanner.detect.recognizers.id_numbers import HkIdRecognizer, LabelledIdRecognizer, MrzNumberRecognizer
+from piiscan.scanner.detect.recognizers.id_numbers import (
+    HkIdRecognizer,
+    LabelledIdRecognizer,
+    LabelledSsnRecognizer,
+    MrzNumberRecognizer,
+)
 from piiscan.scanner.detect.recognizers.labelled_name import LabelledNameRecognizer
 from piiscan.scanner.detect.recognizers.labelled_place import LabelledPlaceRecognizer
 from piiscan.scanner.detect.recognizers.local_phone import LocalPhoneRecognizer
@@ -28,6 +33,7 @@ __all__ = [
     "HkIdRecognizer",
     "LabelledIdRecognizer",
     "LabelledNameRecognizer",
+    "LabelledSsnRecognizer",
     "LabelledPlaceRecognizer",
     "LicenceNumberRecognizer",
     "LocalPhoneRecognizer",
@@ -57,6 +63,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         LicenceNumberRecognizer(supported_language=language),
         LabelledIdRecognizer(supported_language=language),
         HkIdRecognizer(supported_language=language),
+        LabelledSsnRecognizer(supported_language=language),
         MrzNumberRecognizer(supported_language=language),
         UsPlaceRecognizer(supported_language=language),
         LocalPhoneRecognizer(supported_language=language),

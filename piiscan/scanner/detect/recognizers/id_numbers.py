@@ -87,6 +87,7 @@ _ID_LABEL = (
     r"|personal[ \t]*(?:no\b\.?|number\b|code\b)"
     r"|uscis[ \t]*(?:#|no\b\.?|number\b)"
     r"|enrol(?:l)?ment[ \t]*(?:no\b\.?|number\b|#)"
+    r"|aadhaa?r[ \t]*(?:no\b\.?|number\b|#)"
     # generic: an invoice has a document number too, so these count only on identity papers
     r"|(?P<generic>document[ \t]*(?:no\b\.?|number\b|#)"
     r"|member[ \t]*(?:id\b|no\b\.?|number\b|#)"
@@ -110,6 +111,9 @@ _LABELLED_RE = re.compile(
 )
 _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
 _MIN_DIGITS = 4
+_MIN_REPEAT_DIGITS = 8
+"""A labelled value printed again elsewhere on the page (a card's front and its letter part) is
+the same person's number; short values would also match unrelated amounts, so only long ones."""
 _MAX_LENGTH = 32
 
 
@@ -145,7 +149,53 @@ class LabelledIdRecognizer(OwnRecognizer):
                 if not paper:
                     continue
             results.append(self.result(match.start(group), match.end(group), self.SCORE))
-        return results
+        return results + self._copies(text, results)
+
+    def _copies(self, text: str, labelled: list[RecognizerResult]) -> list[RecognizerResult]:
+        """Other printings of a long labelled value on the same text, where no label repeats it."""
+        seen = {(r.start, r.end) for r in labelled}
+        values = {text[r.start : r.end] for r in labelled}
+        copies = []
+        for value in values:
+            if sum(ch.isdigit() for ch in value) < _MIN_REPEAT_DIGITS:
+                continue
+            printed = re.compile(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])")
+            for m in printed.finditer(text):
+                if (m.start(), m.end()) not in seen:
+                    seen.add((m.start(), m.end()))
+                    copies.append(self.result(m.start(), m.end(), self.SCORE))
+        return copies
+
+
+_SSN_LABEL = r"(?:social[ \t]+security|soc\.?[ \t]*sec\.?)[ \t]*(?:no\b\.?|number\b|#)|ssn\b"
+_SSN_RE = re.compile(
+    rf"(?<![A-Za-z])(?:{_SSN_LABEL})[ \t]*[:.#\-]*[ \t]*"
+    # on the label's line, or first on the next line (a form's box: label, other columns, value below)
+    r"(?:|[^\n]{0,60}\n[ \t]*)"
+    r"(?P<value>\d{3}[ \t]?[\-.][ \t]?\d{2}[ \t]?[\-.][ \t]?\d{4})(?![0-9])",
+    re.IGNORECASE,
+)
+
+
+class LabelledSsnRecognizer(OwnRecognizer):
+    """US_SSN: a value in SSN layout (``ddd-dd-dddd``) in a Social Security number field.
+
+    Presidio's pattern rejects numbers the SSA never issues (area 000, the advertising range
+    987-65-432x, 123-45-6789) and mixed separators, which is right for free text; in the field
+    of a form that asks for the holder's SSN, the value is the holder's number as given (often
+    a placeholder on a specimen, which is still what the field holds), so the label decides.
+    """
+
+    name: str
+    ENTITY = "US_SSN"
+    SCORE = 0.6
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        return [self.result(m.start("value"), m.end("value"), self.SCORE) for m in _SSN_RE.finditer(text)]
 
 
 _MIN_MRZ_NUMBER = 6

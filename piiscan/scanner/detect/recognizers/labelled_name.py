@@ -1,4 +1,5 @@
-"""PERSON from form labels: "Surname: PATEL", "Given names: THOMAS", "Nachname: Köhler", "S/O Ravi Rao".
+"""PERSON from form labels: "Surname: PATEL", "Given names: THOMAS", "Nachname: Köhler", "S/O Ravi Rao",
+and a letter's addressee under a "To," line.
 
 Identity documents and forms print names in capitals under a field label, where a
 statistical NER trained on prose sees no person at all. The label is the evidence.
@@ -14,7 +15,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 _LABELS = (
-    r"surname|last\s+name|family\s+name|given\s+names?|first\s+names?|full\s+name|name|"
+    r"surname|last\s+name|family\s+name|given\s+names?|first\s+names?|full\s*name|name|"
     r"holder|account\s+holder|cardholder|card\s+holder|patient|employee|applicant|tenant|landlord|"
     r"nachname|vorname|vornamen|familienname|name\s+des\s+inhabers|kontoinhaber|"
     r"nom|pr[ée]noms?|nom\s+de\s+famille|titulaire|"
@@ -50,6 +51,9 @@ _RELATION = re.compile(
     rf"[ \t]*[:,.-]?[ \t]*({_FULL_NAME})(?![\w])",
     re.IGNORECASE,
 )
+# A letter's addressee: "To," alone on its line (the Indian and British letter layout), the name
+# alone on the next. "To" ending a line of prose is followed by text, not by a name line.
+_ADDRESSEE = re.compile(rf"(?m)^[ \t]*To[ \t]*[,.:]?[ \t]*\n(?:[ \t]*\n)?[ \t]*({_FULL_NAME})[ \t]*(?=\n|$)")
 _PARTICLES = frozenset({"de", "del", "la", "le", "van", "von", "der", "da", "di", "du", "bin", "al"})
 _NOT_NAMES = frozenset(
     {"date", "sex", "nationality", "signature", "address", "number", "no", "card", "type", "expiry", "birth", "of"}
@@ -73,7 +77,8 @@ class LabelledNameRecognizer(OwnRecognizer):
         if "PERSON" not in entities:
             return []
         results = []
-        for match in (*_PATTERN.finditer(text), *_SIGNATURE.finditer(text), *_RELATION.finditer(text)):
+        matches = (*_PATTERN.finditer(text), *_SIGNATURE.finditer(text), *_RELATION.finditer(text), *_ADDRESSEE.finditer(text))
+        for match in matches:
             end = None
             for word in re.finditer(r"\S+", match.group(1)):
                 lowered = word.group().lower()
