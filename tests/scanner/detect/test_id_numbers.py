@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from piiscan.scanner.detect.recognizers import HkIdRecognizer, LabelledIdRecognizer, LabelledSsnRecognizer
+from piiscan.scanner.detect.recognizers import (
+    EinRecognizer,
+    HkIdRecognizer,
+    LabelledIdRecognizer,
+    LabelledSsnRecognizer,
+)
 from piiscan.scanner.detect.recognizers.id_numbers import hkid_check, plausible_id
 from piiscan.scanner.model import TextSegment
 from piiscan.scanner.pipeline import Scanner
@@ -180,3 +185,17 @@ def test_labelled_ssn_is_reported_whatever_its_range(text: str, value: str) -> N
 def test_labelled_ssn_needs_the_label_and_the_layout(text: str) -> None:
     assert LabelledSsnRecognizer().analyze(text, ["US_SSN"]) == []
     assert LabelledSsnRecognizer().analyze("SSN 987-65-4327", ["PERSON"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Employer identification number: 41-2089365", ["41-2089365"]),
+        ("b Employer ID number (EIN) 4120.50 310.22\n\nMedicare wages\n41- 2089365 4120.50", ["41- 2089365"]),
+        ("Part no. 41-2089365", []),  # the layout alone is any reference
+        ("EIN\n" + "line\n" * 5 + "41-2089365", []),  # too far from the label
+        ("EIN 41-20893651", []),  # a longer digit run
+    ],
+)
+def test_ein_needs_its_label_and_layout(text: str, expected: list[str]) -> None:
+    assert [text[r.start : r.end] for r in EinRecognizer().analyze(text, ["ID_NUMBER"])] == expected

@@ -13,13 +13,16 @@ from presidio_analyzer.nlp_engine import NlpEngineProvider
 from piiscan.scanner.detect.recognizers import (
     AddressBlockRecognizer,
     CardNameRecognizer,
+    EinRecognizer,
     FormAddressRecognizer,
     FormNameRecognizer,
     GpsCoordinatesRecognizer,
+    HandleNameRecognizer,
     HkIdRecognizer,
     LabelledIdRecognizer,
     LabelledNameRecognizer,
     LabelledPlaceRecognizer,
+    LabelledSsnRecognizer,
     LicenceNumberRecognizer,
     LocalPhoneRecognizer,
     MrzNumberRecognizer,
@@ -527,6 +530,7 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "PHONE_NUMBER",
                 "ID_NUMBER",
                 "HK_ID_CARD",
+                "US_SSN",
             },
         ),
         (
@@ -542,6 +546,7 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "PHONE_NUMBER",
                 "ID_NUMBER",
                 "HK_ID_CARD",
+                "US_SSN",
             },
         ),
         (
@@ -557,6 +562,7 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "PHONE_NUMBER",
                 "ID_NUMBER",
                 "HK_ID_CARD",
+                "US_SSN",
             },
         ),
         (
@@ -572,6 +578,7 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "PHONE_NUMBER",
                 "ID_NUMBER",
                 "HK_ID_CARD",
+                "US_SSN",
             },
         ),
         (
@@ -587,6 +594,7 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "PHONE_NUMBER",
                 "ID_NUMBER",
                 "HK_ID_CARD",
+                "US_SSN",
             },
         ),
     ],
@@ -612,6 +620,9 @@ def test_recognizers_ignore_unrequested_entities() -> None:
             | FormAddressRecognizer
             | FormNameRecognizer
             | LabelledIdRecognizer
+            | LabelledSsnRecognizer
+            | EinRecognizer
+            | HandleNameRecognizer
             | HkIdRecognizer
             | MrzNumberRecognizer
             | AddressBlockRecognizer

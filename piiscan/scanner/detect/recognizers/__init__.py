@@ -9,8 +9,10 @@ from piiscan.scanner.detect.recognizers.address_block import AddressBlockRecogni
 from piiscan.scanner.detect.recognizers.form_address import FormAddressRecognizer
 from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
+from piiscan.scanner.detect.recognizers.handle_name import HandleNameRecognizer
 from piiscan.scanner.detect.recognizers.id_fields import CardNameRecognizer, LicenceNumberRecognizer
 from piiscan.scanner.detect.recognizers.id_numbers import (
+    EinRecognizer,
     HkIdRecognizer,
     LabelledIdRecognizer,
     LabelledSsnRecognizer,
@@ -27,14 +29,16 @@ from piiscan.scanner.detect.recognizers.us_place import UsPlaceRecognizer
 __all__ = [
     "AddressBlockRecognizer",
     "CardNameRecognizer",
+    "EinRecognizer",
     "FormAddressRecognizer",
     "FormNameRecognizer",
     "GpsCoordinatesRecognizer",
+    "HandleNameRecognizer",
     "HkIdRecognizer",
     "LabelledIdRecognizer",
     "LabelledNameRecognizer",
-    "LabelledSsnRecognizer",
     "LabelledPlaceRecognizer",
+    "LabelledSsnRecognizer",
     "LicenceNumberRecognizer",
     "LocalPhoneRecognizer",
     "MrzData",
@@ -64,11 +68,13 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         LabelledIdRecognizer(supported_language=language),
         HkIdRecognizer(supported_language=language),
         LabelledSsnRecognizer(supported_language=language),
+        EinRecognizer(supported_language=language),
         MrzNumberRecognizer(supported_language=language),
         UsPlaceRecognizer(supported_language=language),
         LocalPhoneRecognizer(supported_language=language),
         FormAddressRecognizer(supported_language=language),
         FormNameRecognizer(supported_language=language),
+        HandleNameRecognizer(supported_language=language),
         AddressBlockRecognizer(supported_language=language),
         LabelledPlaceRecognizer(supported_language=language),
     ]

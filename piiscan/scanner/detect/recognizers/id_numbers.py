@@ -198,6 +198,35 @@ class LabelledSsnRecognizer(OwnRecognizer):
         return [self.result(m.start("value"), m.end("value"), self.SCORE) for m in _SSN_RE.finditer(text)]
 
 
+_EIN_RE = re.compile(
+    r"(?:(?<![A-Za-z])EIN(?![A-Za-z])|(?i:employer[ \t]+identification[ \t]+(?:number|no\b)))"
+    # a tax form's box: the label, maybe other columns and a line of other boxes, then the value
+    r"[^\n]{0,80}?(?:\n[^\n]{0,80}?){0,3}?"
+    r"(?<![\d\-])(?P<value>\d{2}[ \t]?-[ \t]?\d{7})(?![\d\-])",
+)
+
+
+class EinRecognizer(OwnRecognizer):
+    """ID_NUMBER: a US employer identification number (``12-3456789``) near its "EIN" label.
+
+    The hyphenated two-and-seven digit layout is the IRS's own; the label is required because a
+    bare ``NN-NNNNNNN`` is also a reference or part number. Wage statements (W-2) print it in a
+    box whose value sits a line or two under the label, beside other boxes.
+    """
+
+    name: str
+    ENTITY = ID_NUMBER
+    SCORE = 0.6
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        upper = text.upper()
+        if self.ENTITY not in entities or ("EIN" not in upper and "IDENTIFICATION" not in upper):
+            return []
+        return [self.result(m.start("value"), m.end("value"), self.SCORE) for m in _EIN_RE.finditer(text)]
+
+
 _MIN_MRZ_NUMBER = 6
 """Shorter MRZ fields (a two-digit sequence) would match any small number on the page."""
 

@@ -77,7 +77,12 @@ class LabelledNameRecognizer(OwnRecognizer):
         if "PERSON" not in entities:
             return []
         results = []
-        matches = (*_PATTERN.finditer(text), *_SIGNATURE.finditer(text), *_RELATION.finditer(text), *_ADDRESSEE.finditer(text))
+        matches = (
+            *_PATTERN.finditer(text),
+            *_SIGNATURE.finditer(text),
+            *_RELATION.finditer(text),
+            *_ADDRESSEE.finditer(text),
+        )
         for match in matches:
             end = None
             for word in re.finditer(r"\S+", match.group(1)):
