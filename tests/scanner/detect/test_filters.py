@@ -406,3 +406,18 @@ def test_plausible_entities_equal_one_search_per_entity(text: str) -> None:
 def test_addressee_needs_a_to_line_and_a_name(text: str) -> None:
     found = [text[r.start : r.end] for r in LabelledNameRecognizer().analyze(text, ["PERSON"])]
     assert found == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wenke's social security number is 402-11-0987.", ["Wenke"]),
+        ("We need Oskar\u2019s date of birth", ["Oskar"]),
+        ("Applicant's Social Security Number", []),  # a role, not a name
+        ("Employee's date of birth", []),
+        ("Contoso's phone number is listed", []),  # anyone's contact nouns are not enough
+        ("the wenke's passport", []),  # not capitalised
+    ],
+)
+def test_possessor_of_personal_data_is_a_person(text: str, expected: list[str]) -> None:
+    assert [text[r.start : r.end] for r in LabelledNameRecognizer().analyze(text, ["PERSON"])] == expected

@@ -166,6 +166,7 @@ def test_labelled_id_short_value_is_not_searched_again() -> None:
         ("Social Security No. 000-41-7730", "000-41-7730"),  # area 000, never issued
         ("a Employee's Soc Sec No 1 Wages, tips\n123-45-6789 41002.10", "123-45-6789"),  # box below
         ("SSN 312-55.0981", "312-55.0981"),  # mixed separators, as OCR reads them
+        ("000-41-7730\nTHIS NUMBER HAS BEEN ESTABLISHED FOR\n\nJANE ROE", "000-41-7730"),  # the card
     ],
 )
 def test_labelled_ssn_is_reported_whatever_its_range(text: str, value: str) -> None:
@@ -180,6 +181,7 @@ def test_labelled_ssn_is_reported_whatever_its_range(text: str, value: str) -> N
         "Social Security Number: see attached",  # no value
         "Social Security Number\nPlease write it here\n\n987-65-4327",  # not the next line
         "SSN 987-65-43271",  # longer digit run
+        "000-41-7730\nSee the number established for you",  # not the card's wording
     ],
 )
 def test_labelled_ssn_needs_the_label_and_the_layout(text: str) -> None:

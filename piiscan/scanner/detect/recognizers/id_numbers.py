@@ -172,13 +172,17 @@ _SSN_RE = re.compile(
     rf"(?<![A-Za-z])(?:{_SSN_LABEL})[ \t]*[:.#\-]*[ \t]*"
     # on the label's line, or first on the next line (a form's box: label, other columns, value below)
     r"(?:|[^\n]{0,60}\n[ \t]*)"
-    r"(?P<value>\d{3}[ \t]?[\-.][ \t]?\d{2}[ \t]?[\-.][ \t]?\d{4})(?![0-9])",
+    r"(?P<value>\d{3}[ \t]?[\-.][ \t]?\d{2}[ \t]?[\-.][ \t]?\d{4})(?![0-9])"
+    # the card itself: the number printed above its fixed wording "This number has been established for"
+    r"|(?<![0-9])(?P<card>\d{3}[ \t]?-[ \t]?\d{2}[ \t]?-[ \t]?\d{4})[ \t]*\n[ \t]*(?:\n[ \t]*)?"
+    r"this[ \t]+number[ \t]+has[ \t]+been[ \t]+established",
     re.IGNORECASE,
 )
 
 
 class LabelledSsnRecognizer(OwnRecognizer):
-    """US_SSN: a value in SSN layout (``ddd-dd-dddd``) in a Social Security number field.
+    """US_SSN: a value in SSN layout (``ddd-dd-dddd``) in a Social Security number field, or above
+    the card's own wording ("This number has been established for").
 
     Presidio's pattern rejects numbers the SSA never issues (area 000, the advertising range
     987-65-432x, 123-45-6789) and mixed separators, which is right for free text; in the field
@@ -195,7 +199,11 @@ class LabelledSsnRecognizer(OwnRecognizer):
     ) -> list[RecognizerResult]:
         if self.ENTITY not in entities:
             return []
-        return [self.result(m.start("value"), m.end("value"), self.SCORE) for m in _SSN_RE.finditer(text)]
+        results = []
+        for match in _SSN_RE.finditer(text):
+            group = "value" if match["value"] is not None else "card"
+            results.append(self.result(match.start(group), match.end(group), self.SCORE))
+        return results
 
 
 _EIN_RE = re.compile(
