@@ -278,8 +278,8 @@ def trim_person(finding: Finding, text: str) -> Finding:
     return replace(finding, start=start, end=end, text=text[start:end])
 
 
-_LABELLED_PERSON_RECOGNIZERS = frozenset({"LabelledNameRecognizer", "CardNameRecognizer"})
-"""Their field label is the evidence: a single word is a name there."""
+_LABELLED_PERSON_RECOGNIZERS = frozenset({"LabelledNameRecognizer", "CardNameRecognizer", "MrzNameRecognizer"})
+"""Their field label (or the MRZ names line) is the evidence: a single word is a name there."""
 _NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP"})
 _FUNCTION_WORDS = frozenset(
     " ".join(

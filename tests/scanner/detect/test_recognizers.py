@@ -25,6 +25,7 @@ from piiscan.scanner.detect.recognizers import (
     LabelledSsnRecognizer,
     LicenceNumberRecognizer,
     LocalPhoneRecognizer,
+    MrzNameRecognizer,
     MrzNumberRecognizer,
     MrzRecognizer,
     SplitEmailRecognizer,
@@ -625,6 +626,7 @@ def test_recognizers_ignore_unrequested_entities() -> None:
             | HandleNameRecognizer
             | HkIdRecognizer
             | MrzNumberRecognizer
+            | MrzNameRecognizer
             | AddressBlockRecognizer
             | LabelledPlaceRecognizer,
         ):

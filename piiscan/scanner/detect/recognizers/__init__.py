@@ -22,6 +22,7 @@ from piiscan.scanner.detect.recognizers.labelled_name import LabelledNameRecogni
 from piiscan.scanner.detect.recognizers.labelled_place import LabelledPlaceRecognizer
 from piiscan.scanner.detect.recognizers.local_phone import LocalPhoneRecognizer
 from piiscan.scanner.detect.recognizers.mrz import MrzData, MrzRecognizer, parse_mrz
+from piiscan.scanner.detect.recognizers.mrz_names import MrzNameRecognizer
 from piiscan.scanner.detect.recognizers.split_email import SplitEmailRecognizer
 from piiscan.scanner.detect.recognizers.street_address import StreetAddressRecognizer
 from piiscan.scanner.detect.recognizers.us_place import UsPlaceRecognizer
@@ -42,6 +43,7 @@ __all__ = [
     "LicenceNumberRecognizer",
     "LocalPhoneRecognizer",
     "MrzData",
+    "MrzNameRecognizer",
     "MrzNumberRecognizer",
     "MrzRecognizer",
     "SplitEmailRecognizer",
@@ -70,6 +72,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         LabelledSsnRecognizer(supported_language=language),
         EinRecognizer(supported_language=language),
         MrzNumberRecognizer(supported_language=language),
+        MrzNameRecognizer(supported_language=language),
         UsPlaceRecognizer(supported_language=language),
         LocalPhoneRecognizer(supported_language=language),
         FormAddressRecognizer(supported_language=language),
