@@ -421,3 +421,10 @@ def test_addressee_needs_a_to_line_and_a_name(text: str) -> None:
 )
 def test_possessor_of_personal_data_is_a_person(text: str, expected: list[str]) -> None:
     assert [text[r.start : r.end] for r in LabelledNameRecognizer().analyze(text, ["PERSON"])] == expected
+
+
+def test_generic_id_number_gives_way_to_a_named_identifier() -> None:
+    text = "Your Aadhaar No.: 5521 0937 4418"
+    named, generic = _f("IN_AADHAAR", text, "5521 0937 4418"), _f("ID_NUMBER", text, "5521 0937 4418")
+    assert suppress([named, generic], text) == [named]
+    assert suppress([generic], text) == [generic]  # alone (check digit not valid), the label still names it
