@@ -179,7 +179,7 @@ def test_labelled_ssn_is_reported_whatever_its_range(text: str, value: str) -> N
     [
         "Order 987-65-4327 shipped",  # no label
         "Social Security Number: see attached",  # no value
-        "Social Security Number\nPlease write it here\n\n987-65-4327",  # not the next line
+        "Social Security Number\nPlease write it here\n\n987-65-4327 is our order",  # not the next line, no row end
         "SSN 987-65-43271",  # longer digit run
         "000-41-7730\nSee the number established for you",  # not the card's wording
     ],
@@ -201,3 +201,22 @@ def test_labelled_ssn_needs_the_label_and_the_layout(text: str) -> None:
 )
 def test_ein_needs_its_label_and_layout(text: str, expected: list[str]) -> None:
     assert [text[r.start : r.end] for r in EinRecognizer().analyze(text, ["ID_NUMBER"])] == expected
+
+
+def test_labelled_ssn_in_the_last_column_of_a_table() -> None:
+    text = (
+        "Name (Last, First) Relationship Date of Birth Social Security\n"
+        "M/F mm/dd/yy Number\n\n"
+        "Roe Dana Self | F | 03/04/81 | 318-40.7725\n"
+        "Roe Kim Child | M | 05/06/09 | 318-40-7726 |\n"
+        "Phone 555-0100\n"
+    )
+    found = [text[r.start : r.end] for r in LabelledSsnRecognizer().analyze(text, ["US_SSN"])]
+    assert found == ["318-40.7725", "318-40-7726"]
+
+
+def test_ssn_column_needs_the_header_last_on_its_line_and_rows_near_it() -> None:
+    not_last = "Social Security Tax Amount\nFederal 318-40-7725\n"
+    assert LabelledSsnRecognizer().analyze(not_last, ["US_SSN"]) == []
+    far = "Social Security\n" + "row\n" * 9 + "Roe Dana 318-40-7725\n"
+    assert LabelledSsnRecognizer().analyze(far, ["US_SSN"]) == []

@@ -179,10 +179,18 @@ _SSN_RE = re.compile(
     re.IGNORECASE,
 )
 
+# A table whose last column is headed "Social Security (Number)": the rows below end with the values.
+_SSN_COLUMN_HEADER = re.compile(r"(?im)social[ \t]+security(?:[ \t]+(?:number|no\b\.?|#))?[ \t]*$")
+_SSN_ROW_END = re.compile(r"(?m)(?<![0-9\-.])(\d{3}[ \t]?[\-.][ \t]?\d{2}[ \t]?[\-.][ \t]?\d{4})[ \t|]*$")
+_SSN_TABLE_ROWS = 8
+"""Lines under the header searched: a household table has a few rows, after a line or two of
+header continuation ("Number")."""
+
 
 class LabelledSsnRecognizer(OwnRecognizer):
-    """US_SSN: a value in SSN layout (``ddd-dd-dddd``) in a Social Security number field, or above
-    the card's own wording ("This number has been established for").
+    """US_SSN: a value in SSN layout (``ddd-dd-dddd``) in a Social Security number field, at the end
+    of the rows of a table whose last column is headed "Social Security", or above the card's own
+    wording ("This number has been established for").
 
     Presidio's pattern rejects numbers the SSA never issues (area 000, the advertising range
     987-65-432x, 123-45-6789) and mixed separators, which is right for free text; in the field
@@ -199,11 +207,19 @@ class LabelledSsnRecognizer(OwnRecognizer):
     ) -> list[RecognizerResult]:
         if self.ENTITY not in entities:
             return []
-        results = []
+        spans = set()
         for match in _SSN_RE.finditer(text):
             group = "value" if match["value"] is not None else "card"
-            results.append(self.result(match.start(group), match.end(group), self.SCORE))
-        return results
+            spans.add(match.span(group))
+        for header in _SSN_COLUMN_HEADER.finditer(text):
+            end = header.end()
+            for _ in range(_SSN_TABLE_ROWS):
+                end = text.find("\n", end + 1)
+                if end < 0:
+                    end = len(text)
+                    break
+            spans.update(m.span(1) for m in _SSN_ROW_END.finditer(text, header.end(), end))
+        return [self.result(start, stop, self.SCORE) for start, stop in sorted(spans)]
 
 
 _EIN_RE = re.compile(
