@@ -21,8 +21,8 @@ def _names(text: str) -> list[str]:
         ("tove lindqvist wrote tove.lindqvist@example.org", []),  # lower-case words are not a name
         ("Tove\n\n\n\n\nLindqvist\ntove.lindqvist@example.org", []),  # too far apart
         ("Tove Lindqvist\nNo handle here", []),
-        ("Search Get Transcript on example.gov/individuals/get-transcript", []),  # a URL slug
-        ("Search Get Transcript, see get-transcript", []),  # a hyphenated word
+        ("Search Find Refund on example.gov/individuals/find-refund", []),  # a URL slug
+        ("Search Find Refund, see find-refund", []),  # a hyphenated word
     ],
 )
 def test_handle_name(text: str, expected: list[str]) -> None:

@@ -164,7 +164,7 @@ def test_labelled_id_short_value_is_not_searched_again() -> None:
     [
         ("Social Security Number: 987-65-4327", "987-65-4327"),  # the advertising range Presidio drops
         ("Social Security No. 000-41-7730", "000-41-7730"),  # area 000, never issued
-        ("a Employee's Soc Sec No 1 Wages, tips\n123-45-6789 41002.10", "123-45-6789"),  # box below
+        ("a Employee's Soc Sec No 1 Wages, tips\n204-71-3358 41002.10", "204-71-3358"),  # box below
         ("SSN 312-55.0981", "312-55.0981"),  # mixed separators, as OCR reads them
         ("000-41-7730\nTHIS NUMBER HAS BEEN ESTABLISHED FOR\n\nJANE ROE", "000-41-7730"),  # the card
     ],

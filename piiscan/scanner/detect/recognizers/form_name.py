@@ -115,7 +115,7 @@ class FormNameRecognizer(OwnRecognizer):
 
 def _caption_above(text: str, position: int) -> str:
     """The caption over a value line: the nearest non-blank line above, or, when that line is
-    a parenthesised note ("(or Individual Taxpayer Identification Number)"), the caption line
+    a parenthesised note ("(or other identification)"), the caption line
     the note continues: long captions wrap their notes onto a line of their own."""
     above = _line_above(text, position)
     stripped = above.strip()

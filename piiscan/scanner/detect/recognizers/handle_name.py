@@ -1,7 +1,7 @@
 """PERSON for a name whose two words also make up an e-mail address or user handle on the page.
 
 CVs, business cards and letterheads print the holder's name in large capitals, often one word
-per line ("IAN" above "HANSSON" read as two lines), where the NER sees no person; the same page
+per line ("ODA" above "BRENNVIK" read as two lines), where the NER sees no person; the same page
 gives the holder's address or handle as ``first.last@…`` or ``first_last``. Two adjacent
 capitalised words that spell that handle's two parts are the name it was made from.
 """
@@ -16,7 +16,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 # first.last or first_last as an e-mail local part or a handle of its own, first-last only before
-# an "@" (a hyphenated pair elsewhere is a word or a URL slug: "get-transcript"); none inside a URL path
+# an "@" (a hyphenated pair elsewhere is a word or a URL slug: "find-refund"); none inside a URL path
 _HANDLE = re.compile(
     r"(?<![\w.@/\-])(?:([A-Za-z]{2,})[._]([A-Za-z]{2,})(?=@|(?![\w.\-@/]))|([A-Za-z]{2,})-([A-Za-z]{2,})(?=@))"
 )
@@ -51,7 +51,7 @@ class HandleNameRecognizer(OwnRecognizer):
                 for match in name.finditer(text):
                     words = match.group().split()
                     if not all(word[0].isupper() for word in words) or (match.start(), match.end()) in seen:
-                        continue  # "ian hansson" in prose or a URL is not the printed name
+                        continue  # "oda brennvik" in prose or a URL is not the printed name
                     seen.add((match.start(), match.end()))
                     results.append(self.result(match.start(), match.end(), self.SCORE))
         return results

@@ -192,10 +192,10 @@ class LabelledSsnRecognizer(OwnRecognizer):
     of the rows of a table whose last column is headed "Social Security", or above the card's own
     wording ("This number has been established for").
 
-    Presidio's pattern rejects numbers the SSA never issues (area 000, the advertising range
-    987-65-432x, 123-45-6789) and mixed separators, which is right for free text; in the field
-    of a form that asks for the holder's SSN, the value is the holder's number as given (often
-    a placeholder on a specimen, which is still what the field holds), so the label decides.
+    Presidio's pattern rejects numbers the SSA never issues (area 000, the advertising range,
+    published sample numbers) and mixed separators, which is right for free text; in the field of
+    a form that asks for the holder's SSN, the value is the holder's number as given (often a
+    placeholder on a specimen, which is still what the field holds), so the label decides.
     """
 
     name: str
