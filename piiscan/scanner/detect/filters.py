@@ -80,6 +80,14 @@ _MORE_SPECIFIC_THAN_PHONE = frozenset(
     {"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID", "IN_AADHAAR", "HK_ID_CARD", "ID_NUMBER"}
 )
 
+_NAMED_IDENTIFIERS = frozenset(
+    {"US_SSN", "US_ITIN", "US_PASSPORT", "US_DRIVER_LICENSE", "IN_AADHAAR", "IN_PAN", "HK_ID_CARD", "UK_NHS"}
+    | {"IT_FISCAL_CODE", "IT_IDENTITY_CARD", "IT_PASSPORT", "IT_DRIVER_LICENSE", "ES_NIF", "ES_NIE"}
+    | {"DE_TAX_ID", "CREDIT_CARD", "IBAN_CODE"}
+)
+"""Identifier types that say what a number is: where one covers an ID_NUMBER's span, the generic
+reading is the same value reported twice."""
+
 _PHONE_MIN_DIGITS = 7
 """A shorter match (a "048213" found inside a longer digit run) is a code, not a line."""
 _CHAIN_BEFORE = re.compile(r"\w[ \t]*/[ \t]*$")
@@ -277,8 +285,8 @@ def trim_person(finding: Finding, text: str) -> Finding:
     return replace(finding, start=start, end=end, text=text[start:end])
 
 
-_LABELLED_PERSON_RECOGNIZERS = frozenset({"LabelledNameRecognizer", "CardNameRecognizer"})
-"""Their field label is the evidence: a single word is a name there."""
+_LABELLED_PERSON_RECOGNIZERS = frozenset({"LabelledNameRecognizer", "CardNameRecognizer", "MrzNameRecognizer"})
+"""Their field label (or the MRZ names line) is the evidence: a single word is a name there."""
 _NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP"})
 _FUNCTION_WORDS = frozenset(
     " ".join(
@@ -424,6 +432,10 @@ def suppress(findings: list[Finding], text: str = "", language: str | None = Non
             for g in findings
         ):
             continue  # the same thing read twice, once in part ("michael84@…" inside "bailey. michael84@…")
+        if found.entity_type == "ID_NUMBER" and any(
+            g.entity_type in _NAMED_IDENTIFIERS and g.start <= found.start and found.end <= g.end for g in findings
+        ):
+            continue  # a labelled number a national recognizer also named ("Aadhaar No." over a valid Aadhaar)
         f = found
         if ner_noise(f, language, text):
             continue

@@ -60,6 +60,9 @@ def test_suppress_keeps_labelled_names_and_drops_pieces() -> None:
         ("Nachname / Surname: Köhler", "Köhler"),
         ("Account holder: Sofia Lindqvist", "Sofia Lindqvist"),
         ("Titular: María del Carmen Azcona", "María del Carmen Azcona"),
+        ("FullName: Ingrid Solheim Date: 01/02/2024", "Ingrid Solheim"),  # label run together
+        ("To,\nPriya Raman\nC/O Ravi Raman", "Priya Raman"),  # a letter's addressee
+        ("To.\n\nTomas Verhoeven\n", "Tomas Verhoeven"),
     ],
 )
 def test_labelled_names(text: str, name: str) -> None:
@@ -397,3 +400,38 @@ def test_a_more_specific_reading_of_the_same_digits_is_not_also_a_phone(entity: 
     text = "Aadhaar card, identity No. 2125550147"
     specific, phone = _f(entity, text, "2125550147"), _f("PHONE_NUMBER", text, "2125550147")
     assert suppress([specific, phone], text) == [specific]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please send the form to\nMaria Lopez",  # "to" ends a prose line: not an addressee line
+        "To,\nthe Manager\nCity Bank",  # no capitalised full name
+        "To whom it may concern\nJohn Smith",  # "To" does not stand alone
+    ],
+)
+def test_addressee_needs_a_to_line_and_a_name(text: str) -> None:
+    found = [text[r.start : r.end] for r in LabelledNameRecognizer().analyze(text, ["PERSON"])]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wenke's social security number is 402-11-0987.", ["Wenke"]),
+        ("We need Oskar\u2019s date of birth", ["Oskar"]),
+        ("Applicant's Social Security Number", []),  # a role, not a name
+        ("Employee's date of birth", []),
+        ("Contoso's phone number is listed", []),  # anyone's contact nouns are not enough
+        ("the wenke's passport", []),  # not capitalised
+    ],
+)
+def test_possessor_of_personal_data_is_a_person(text: str, expected: list[str]) -> None:
+    assert [text[r.start : r.end] for r in LabelledNameRecognizer().analyze(text, ["PERSON"])] == expected
+
+
+def test_generic_id_number_gives_way_to_a_named_identifier() -> None:
+    text = "Your Aadhaar No.: 5521 0937 4418"
+    named, generic = _f("IN_AADHAAR", text, "5521 0937 4418"), _f("ID_NUMBER", text, "5521 0937 4418")
+    assert suppress([named, generic], text) == [named]
+    assert suppress([generic], text) == [generic]  # alone (check digit not valid), the label still names it

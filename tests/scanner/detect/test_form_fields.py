@@ -54,6 +54,9 @@ def test_form_address_takes_values_between_field_labels(text: str, expected: lis
         ("Annual report\n\nJohn Smith\n", []),  # no caption above
         ("Name of applicant\nLast First", []),  # form words, not a name
         ("Name of applicant\nUnited States", []),
+        # a caption whose note wrapped onto a line of its own
+        ("Name (First, Last) Tax Number\n(or other identification)\n\nMarta Quiroga\n", ["Marta Quiroga"]),
+        ("Annual report\n(in thousands)\n\nJohn Smith\n", []),  # the note continues no name caption
     ],
 )
 def test_form_name_needs_a_caption_asking_for_a_name(text: str, expected: list[str]) -> None:

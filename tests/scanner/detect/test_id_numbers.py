@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from piiscan.scanner.detect.recognizers import HkIdRecognizer, LabelledIdRecognizer
+from piiscan.scanner.detect.recognizers import (
+    EinRecognizer,
+    HkIdRecognizer,
+    LabelledIdRecognizer,
+    LabelledSsnRecognizer,
+)
 from piiscan.scanner.detect.recognizers.id_numbers import hkid_check, plausible_id
 from piiscan.scanner.model import TextSegment
 from piiscan.scanner.pipeline import Scanner
@@ -87,6 +92,7 @@ def test_hkid_without_brackets_needs_identity_card_words() -> None:
         ("Prefix Identification # Suffix\nXKB 804412977 02", "XKB 804412977 02"),  # the header's other columns
         ("Enrollment No 2231/40972/11853", "2231/40972/11853"),
         ("W-2 Wage and Tax Statement\nd Control number\n00081137", "00081137"),
+        ("Your Aadhaar No. :\n\n5521 0937 4418\n", "5521 0937 4418"),  # under the label, check not needed
     ],
 )
 def test_labelled_id_value_on_the_line_or_under_it(text: str, value: str) -> None:
@@ -136,3 +142,81 @@ def test_fiscal_code_found_in_english_text(scanner: Scanner) -> None:
     assert ("IT_FISCAL_CODE", code) in _found(scanner, f"FISCAL CODE\n{code}", source="text")
     wrong = body + ("A" if code[-1] != "A" else "B")
     assert ("IT_FISCAL_CODE", wrong) not in _found(scanner, f"Reference\n{wrong}", source="text")
+
+
+def test_labelled_id_also_reports_its_long_value_printed_again() -> None:
+    text = "Your Aadhaar No.:\n5521 0937 4418\nMale\n5521 0937 4418\nissued 5521 0937 44189"
+    results = LabelledIdRecognizer().analyze(text, ["ID_NUMBER"])
+    spans = sorted((r.start, r.end) for r in results)
+    # both printings, not the longer number that merely starts with the same digits
+    assert [text[a:b] for a, b in spans] == ["5521 0937 4418", "5521 0937 4418"]
+    assert spans[0] != spans[1]
+
+
+def test_labelled_id_short_value_is_not_searched_again() -> None:
+    text = "Passport No. K7712\nTotal 7712 K7712 fee"
+    results = LabelledIdRecognizer().analyze(text, ["ID_NUMBER"])
+    assert [text[r.start : r.end] for r in results] == ["K7712"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Social Security Number: 987-65-4327", "987-65-4327"),  # the advertising range Presidio drops
+        ("Social Security No. 000-41-7730", "000-41-7730"),  # area 000, never issued
+        ("a Employee's Soc Sec No 1 Wages, tips\n204-71-3358 41002.10", "204-71-3358"),  # box below
+        ("SSN 312-55.0981", "312-55.0981"),  # mixed separators, as OCR reads them
+        ("000-41-7730\nTHIS NUMBER HAS BEEN ESTABLISHED FOR\n\nJANE ROE", "000-41-7730"),  # the card
+    ],
+)
+def test_labelled_ssn_is_reported_whatever_its_range(text: str, value: str) -> None:
+    results = LabelledSsnRecognizer().analyze(text, ["US_SSN"])
+    assert [text[r.start : r.end] for r in results] == [value]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order 987-65-4327 shipped",  # no label
+        "Social Security Number: see attached",  # no value
+        "Social Security Number\nPlease write it here\n\n987-65-4327 is our order",  # not the next line, no row end
+        "SSN 987-65-43271",  # longer digit run
+        "000-41-7730\nSee the number established for you",  # not the card's wording
+    ],
+)
+def test_labelled_ssn_needs_the_label_and_the_layout(text: str) -> None:
+    assert LabelledSsnRecognizer().analyze(text, ["US_SSN"]) == []
+    assert LabelledSsnRecognizer().analyze("SSN 987-65-4327", ["PERSON"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Employer identification number: 41-2089365", ["41-2089365"]),
+        ("b Employer ID number (EIN) 4120.50 310.22\n\nMedicare wages\n41- 2089365 4120.50", ["41- 2089365"]),
+        ("Part no. 41-2089365", []),  # the layout alone is any reference
+        ("EIN\n" + "line\n" * 5 + "41-2089365", []),  # too far from the label
+        ("EIN 41-20893651", []),  # a longer digit run
+    ],
+)
+def test_ein_needs_its_label_and_layout(text: str, expected: list[str]) -> None:
+    assert [text[r.start : r.end] for r in EinRecognizer().analyze(text, ["ID_NUMBER"])] == expected
+
+
+def test_labelled_ssn_in_the_last_column_of_a_table() -> None:
+    text = (
+        "Name (Last, First) Relationship Date of Birth Social Security\n"
+        "M/F mm/dd/yy Number\n\n"
+        "Roe Dana Self | F | 03/04/81 | 318-40.7725\n"
+        "Roe Kim Child | M | 05/06/09 | 318-40-7726 |\n"
+        "Phone 555-0100\n"
+    )
+    found = [text[r.start : r.end] for r in LabelledSsnRecognizer().analyze(text, ["US_SSN"])]
+    assert found == ["318-40.7725", "318-40-7726"]
+
+
+def test_ssn_column_needs_the_header_last_on_its_line_and_rows_near_it() -> None:
+    not_last = "Social Security Tax Amount\nFederal 318-40-7725\n"
+    assert LabelledSsnRecognizer().analyze(not_last, ["US_SSN"]) == []
+    far = "Social Security\n" + "row\n" * 9 + "Roe Dana 318-40-7725\n"
+    assert LabelledSsnRecognizer().analyze(far, ["US_SSN"]) == []

@@ -13,15 +13,19 @@ from presidio_analyzer.nlp_engine import NlpEngineProvider
 from piiscan.scanner.detect.recognizers import (
     AddressBlockRecognizer,
     CardNameRecognizer,
+    EinRecognizer,
     FormAddressRecognizer,
     FormNameRecognizer,
     GpsCoordinatesRecognizer,
+    HandleNameRecognizer,
     HkIdRecognizer,
     LabelledIdRecognizer,
     LabelledNameRecognizer,
     LabelledPlaceRecognizer,
+    LabelledSsnRecognizer,
     LicenceNumberRecognizer,
     LocalPhoneRecognizer,
+    MrzNameRecognizer,
     MrzNumberRecognizer,
     MrzRecognizer,
     SplitEmailRecognizer,
@@ -527,6 +531,7 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "PHONE_NUMBER",
                 "ID_NUMBER",
                 "HK_ID_CARD",
+                "US_SSN",
             },
         ),
         (
@@ -542,6 +547,7 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "PHONE_NUMBER",
                 "ID_NUMBER",
                 "HK_ID_CARD",
+                "US_SSN",
             },
         ),
         (
@@ -557,6 +563,7 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "PHONE_NUMBER",
                 "ID_NUMBER",
                 "HK_ID_CARD",
+                "US_SSN",
             },
         ),
         (
@@ -572,6 +579,7 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "PHONE_NUMBER",
                 "ID_NUMBER",
                 "HK_ID_CARD",
+                "US_SSN",
             },
         ),
         (
@@ -587,6 +595,7 @@ def test_gps_negative_through_analyzer(analyzer: AnalyzerEngine) -> None:
                 "PHONE_NUMBER",
                 "ID_NUMBER",
                 "HK_ID_CARD",
+                "US_SSN",
             },
         ),
     ],
@@ -612,8 +621,12 @@ def test_recognizers_ignore_unrequested_entities() -> None:
             | FormAddressRecognizer
             | FormNameRecognizer
             | LabelledIdRecognizer
+            | LabelledSsnRecognizer
+            | EinRecognizer
+            | HandleNameRecognizer
             | HkIdRecognizer
             | MrzNumberRecognizer
+            | MrzNameRecognizer
             | AddressBlockRecognizer
             | LabelledPlaceRecognizer,
         ):

@@ -9,12 +9,20 @@ from piiscan.scanner.detect.recognizers.address_block import AddressBlockRecogni
 from piiscan.scanner.detect.recognizers.form_address import FormAddressRecognizer
 from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
+from piiscan.scanner.detect.recognizers.handle_name import HandleNameRecognizer
 from piiscan.scanner.detect.recognizers.id_fields import CardNameRecognizer, LicenceNumberRecognizer
-from piiscan.scanner.detect.recognizers.id_numbers import HkIdRecognizer, LabelledIdRecognizer, MrzNumberRecognizer
+from piiscan.scanner.detect.recognizers.id_numbers import (
+    EinRecognizer,
+    HkIdRecognizer,
+    LabelledIdRecognizer,
+    LabelledSsnRecognizer,
+    MrzNumberRecognizer,
+)
 from piiscan.scanner.detect.recognizers.labelled_name import LabelledNameRecognizer
 from piiscan.scanner.detect.recognizers.labelled_place import LabelledPlaceRecognizer
 from piiscan.scanner.detect.recognizers.local_phone import LocalPhoneRecognizer
 from piiscan.scanner.detect.recognizers.mrz import MrzData, MrzRecognizer, parse_mrz
+from piiscan.scanner.detect.recognizers.mrz_names import MrzNameRecognizer
 from piiscan.scanner.detect.recognizers.split_email import SplitEmailRecognizer
 from piiscan.scanner.detect.recognizers.street_address import StreetAddressRecognizer
 from piiscan.scanner.detect.recognizers.us_place import UsPlaceRecognizer
@@ -22,16 +30,20 @@ from piiscan.scanner.detect.recognizers.us_place import UsPlaceRecognizer
 __all__ = [
     "AddressBlockRecognizer",
     "CardNameRecognizer",
+    "EinRecognizer",
     "FormAddressRecognizer",
     "FormNameRecognizer",
     "GpsCoordinatesRecognizer",
+    "HandleNameRecognizer",
     "HkIdRecognizer",
     "LabelledIdRecognizer",
     "LabelledNameRecognizer",
     "LabelledPlaceRecognizer",
+    "LabelledSsnRecognizer",
     "LicenceNumberRecognizer",
     "LocalPhoneRecognizer",
     "MrzData",
+    "MrzNameRecognizer",
     "MrzNumberRecognizer",
     "MrzRecognizer",
     "SplitEmailRecognizer",
@@ -57,11 +69,15 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         LicenceNumberRecognizer(supported_language=language),
         LabelledIdRecognizer(supported_language=language),
         HkIdRecognizer(supported_language=language),
+        LabelledSsnRecognizer(supported_language=language),
+        EinRecognizer(supported_language=language),
         MrzNumberRecognizer(supported_language=language),
+        MrzNameRecognizer(supported_language=language),
         UsPlaceRecognizer(supported_language=language),
         LocalPhoneRecognizer(supported_language=language),
         FormAddressRecognizer(supported_language=language),
         FormNameRecognizer(supported_language=language),
+        HandleNameRecognizer(supported_language=language),
         AddressBlockRecognizer(supported_language=language),
         LabelledPlaceRecognizer(supported_language=language),
     ]

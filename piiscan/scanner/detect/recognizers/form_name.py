@@ -95,11 +95,23 @@ class FormNameRecognizer(OwnRecognizer):
             words = [w.lower() for w in re.findall(r"[A-Za-z'\-]+", match.group("name"))]
             if any(w in _FORM_WORDS for w in words):
                 continue
-            caption = _line_above(text, match.start())
+            caption = _caption_above(text, match.start())
             if len(caption) > _MAX_CAPTION_CHARS or not _CAPTION.search(caption) or ":" in caption:
                 continue  # "Name: X" captions are the labelled-name recognizer's
             results.append(self.result(match.start("name"), match.end("name"), self.SCORE))
         return results
+
+
+def _caption_above(text: str, position: int) -> str:
+    """The caption over a value line: the nearest non-blank line above, or, when that line is
+    a parenthesised note ("(or other identification)"), the caption line
+    the note continues: long captions wrap their notes onto a line of their own."""
+    above = _line_above(text, position)
+    stripped = above.strip()
+    if stripped.startswith("(") and stripped.endswith(")") and not _CAPTION.search(above):
+        start = text.rfind(above, 0, position)
+        return _line_above(text, start) if start >= 0 else above
+    return above
 
 
 def _line_above(text: str, position: int) -> str:

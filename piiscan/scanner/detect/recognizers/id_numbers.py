@@ -87,6 +87,7 @@ _ID_LABEL = (
     r"|personal[ \t]*(?:no\b\.?|number\b|code\b)"
     r"|uscis[ \t]*(?:#|no\b\.?|number\b)"
     r"|enrol(?:l)?ment[ \t]*(?:no\b\.?|number\b|#)"
+    r"|aadhaa?r[ \t]*(?:no\b\.?|number\b|#)"
     # generic: an invoice has a document number too, so these count only on identity papers
     r"|(?P<generic>document[ \t]*(?:no\b\.?|number\b|#)"
     r"|member[ \t]*(?:id\b|no\b\.?|number\b|#)"
@@ -110,6 +111,9 @@ _LABELLED_RE = re.compile(
 )
 _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
 _MIN_DIGITS = 4
+_MIN_REPEAT_DIGITS = 8
+"""A labelled value printed again elsewhere on the page (a card's front and its letter part) is
+the same person's number; short values would also match unrelated amounts, so only long ones."""
 _MAX_LENGTH = 32
 
 
@@ -145,7 +149,106 @@ class LabelledIdRecognizer(OwnRecognizer):
                 if not paper:
                     continue
             results.append(self.result(match.start(group), match.end(group), self.SCORE))
-        return results
+        return results + self._copies(text, results)
+
+    def _copies(self, text: str, labelled: list[RecognizerResult]) -> list[RecognizerResult]:
+        """Other printings of a long labelled value on the same text, where no label repeats it."""
+        seen = {(r.start, r.end) for r in labelled}
+        values = {text[r.start : r.end] for r in labelled}
+        copies = []
+        for value in values:
+            if sum(ch.isdigit() for ch in value) < _MIN_REPEAT_DIGITS:
+                continue
+            printed = re.compile(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])")
+            for m in printed.finditer(text):
+                if (m.start(), m.end()) not in seen:
+                    seen.add((m.start(), m.end()))
+                    copies.append(self.result(m.start(), m.end(), self.SCORE))
+        return copies
+
+
+_SSN_LABEL = r"(?:social[ \t]+security|soc\.?[ \t]*sec\.?)[ \t]*(?:no\b\.?|number\b|#)|ssn\b"
+_SSN_RE = re.compile(
+    rf"(?<![A-Za-z])(?:{_SSN_LABEL})[ \t]*[:.#\-]*[ \t]*"
+    # on the label's line, or first on the next line (a form's box: label, other columns, value below)
+    r"(?:|[^\n]{0,60}\n[ \t]*)"
+    r"(?P<value>\d{3}[ \t]?[\-.][ \t]?\d{2}[ \t]?[\-.][ \t]?\d{4})(?![0-9])"
+    # the card itself: the number printed above its fixed wording "This number has been established for"
+    r"|(?<![0-9])(?P<card>\d{3}[ \t]?-[ \t]?\d{2}[ \t]?-[ \t]?\d{4})[ \t]*\n[ \t]*(?:\n[ \t]*)?"
+    r"this[ \t]+number[ \t]+has[ \t]+been[ \t]+established",
+    re.IGNORECASE,
+)
+
+# A table whose last column is headed "Social Security (Number)": the rows below end with the values.
+_SSN_COLUMN_HEADER = re.compile(r"(?im)social[ \t]+security(?:[ \t]+(?:number|no\b\.?|#))?[ \t]*$")
+_SSN_ROW_END = re.compile(r"(?m)(?<![0-9\-.])(\d{3}[ \t]?[\-.][ \t]?\d{2}[ \t]?[\-.][ \t]?\d{4})[ \t|]*$")
+_SSN_TABLE_ROWS = 8
+"""Lines under the header searched: a household table has a few rows, after a line or two of
+header continuation ("Number")."""
+
+
+class LabelledSsnRecognizer(OwnRecognizer):
+    """US_SSN: a value in SSN layout (``ddd-dd-dddd``) in a Social Security number field, at the end
+    of the rows of a table whose last column is headed "Social Security", or above the card's own
+    wording ("This number has been established for").
+
+    Presidio's pattern rejects numbers the SSA never issues (area 000, the advertising range,
+    published sample numbers) and mixed separators, which is right for free text; in the field of
+    a form that asks for the holder's SSN, the value is the holder's number as given (often a
+    placeholder on a specimen, which is still what the field holds), so the label decides.
+    """
+
+    name: str
+    ENTITY = "US_SSN"
+    SCORE = 0.6
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if self.ENTITY not in entities:
+            return []
+        spans = set()
+        for match in _SSN_RE.finditer(text):
+            group = "value" if match["value"] is not None else "card"
+            spans.add(match.span(group))
+        for header in _SSN_COLUMN_HEADER.finditer(text):
+            end = header.end()
+            for _ in range(_SSN_TABLE_ROWS):
+                end = text.find("\n", end + 1)
+                if end < 0:
+                    end = len(text)
+                    break
+            spans.update(m.span(1) for m in _SSN_ROW_END.finditer(text, header.end(), end))
+        return [self.result(start, stop, self.SCORE) for start, stop in sorted(spans)]
+
+
+_EIN_RE = re.compile(
+    r"(?:(?<![A-Za-z])EIN(?![A-Za-z])|(?i:employer[ \t]+identification[ \t]+(?:number|no\b)))"
+    # a tax form's box: the label, maybe other columns and a line of other boxes, then the value
+    r"[^\n]{0,80}?(?:\n[^\n]{0,80}?){0,3}?"
+    r"(?<![\d\-])(?P<value>\d{2}[ \t]?-[ \t]?\d{7})(?![\d\-])",
+)
+
+
+class EinRecognizer(OwnRecognizer):
+    """ID_NUMBER: a US employer identification number (``12-3456789``) near its "EIN" label.
+
+    The hyphenated two-and-seven digit layout is the IRS's own; the label is required because a
+    bare ``NN-NNNNNNN`` is also a reference or part number. Wage statements (W-2) print it in a
+    box whose value sits a line or two under the label, beside other boxes.
+    """
+
+    name: str
+    ENTITY = ID_NUMBER
+    SCORE = 0.6
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        upper = text.upper()
+        if self.ENTITY not in entities or ("EIN" not in upper and "IDENTIFICATION" not in upper):
+            return []
+        return [self.result(m.start("value"), m.end("value"), self.SCORE) for m in _EIN_RE.finditer(text)]
 
 
 _MIN_MRZ_NUMBER = 6

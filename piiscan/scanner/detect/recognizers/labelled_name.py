@@ -1,4 +1,5 @@
-"""PERSON from form labels: "Surname: PATEL", "Given names: THOMAS", "Nachname: Köhler", "S/O Ravi Rao".
+"""PERSON from form labels: "Surname: PATEL", "Given names: THOMAS", "Nachname: Köhler", "S/O Ravi Rao",
+and a letter's addressee under a "To," line, and the owner named before "'s date of birth".
 
 Identity documents and forms print names in capitals under a field label, where a
 statistical NER trained on prose sees no person at all. The label is the evidence.
@@ -14,7 +15,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 _LABELS = (
-    r"surname|last\s+name|family\s+name|given\s+names?|first\s+names?|full\s+name|name|"
+    r"surname|last\s+name|family\s+name|given\s+names?|first\s+names?|full\s*name|name|"
     r"holder|account\s+holder|cardholder|card\s+holder|patient|employee|applicant|tenant|landlord|"
     r"nachname|vorname|vornamen|familienname|name\s+des\s+inhabers|kontoinhaber|"
     r"nom|pr[ée]noms?|nom\s+de\s+famille|titulaire|"
@@ -50,6 +51,24 @@ _RELATION = re.compile(
     rf"[ \t]*[:,.-]?[ \t]*({_FULL_NAME})(?![\w])",
     re.IGNORECASE,
 )
+# A letter's addressee: "To," alone on its line (the Indian and British letter layout), the name
+# alone on the next. "To" ending a line of prose is followed by text, not by a name line.
+_ADDRESSEE = re.compile(rf"(?m)^[ \t]*To[ \t]*[,.:]?[ \t]*\n(?:[ \t]*\n)?[ \t]*({_FULL_NAME})[ \t]*(?=\n|$)")
+_ROLES = (
+    r"(?:applicant|co-?applicant|employee|employer|patient|borrower|co-?borrower|spouse|partner|child|"
+    r"holder|cardholder|member|customer|client|owner|tenant|student|mother|father|parent|guardian|"
+    r"insured|beneficiary|debtor|person|individual|taxpayer|worker|resident|participant|subscriber|"
+    r"veteran|claimant|recipient|decedent|deceased|minor|witness|officer|driver|user|today|it|that|this)"
+)
+# "Dana's social security number is …": only a person has these, so the possessor is one
+# (a company has an address and a phone number too, so those nouns are not enough).
+_APOSTROPHE = "['\u2019]"
+_POSSESSOR = re.compile(
+    rf"(?<![\w'\u2019])(?!{_ROLES}{_APOSTROPHE})(?-i:({_NAME_WORD})){_APOSTROPHE}s[ \t]+"
+    rf"(?:social[ \t]+security|ssn\b|date[ \t]+of[ \t]+birth|birthday|passport|maiden[ \t]+name|"
+    rf"driv(?:er|ing){_APOSTROPHE}?s?[ \t]+licen[cs]e|national[ \t]+insurance)",
+    re.IGNORECASE,
+)
 _PARTICLES = frozenset({"de", "del", "la", "le", "van", "von", "der", "da", "di", "du", "bin", "al"})
 _NOT_NAMES = frozenset(
     {"date", "sex", "nationality", "signature", "address", "number", "no", "card", "type", "expiry", "birth", "of"}
@@ -73,7 +92,14 @@ class LabelledNameRecognizer(OwnRecognizer):
         if "PERSON" not in entities:
             return []
         results = []
-        for match in (*_PATTERN.finditer(text), *_SIGNATURE.finditer(text), *_RELATION.finditer(text)):
+        matches = (
+            *_PATTERN.finditer(text),
+            *_SIGNATURE.finditer(text),
+            *_RELATION.finditer(text),
+            *_ADDRESSEE.finditer(text),
+            *_POSSESSOR.finditer(text),
+        )
+        for match in matches:
             end = None
             for word in re.finditer(r"\S+", match.group(1)):
                 lowered = word.group().lower()

@@ -1,0 +1,49 @@
+"""PERSON for the holder's names printed on a passport page, taken from its MRZ names line.
+
+The first MRZ line of a passport (``P<`` + issuing state + ``SURNAME<<GIVEN<NAMES<<<…``) carries
+no check digit, so it survives OCR damage that makes the second line fail its checks; the MRZ
+recognizer, which wants both lines valid, then reports nothing. The names line alone still says
+whose passport it is, and the visual zone prints the same names as bare capitals on lines of
+their own, where the NER sees no person. A word is reported where it is printed outside the MRZ.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer
+
+# document code P (passport) + type or filler, issuing state (three letters or fillers, as OCR
+# reads them), the names, then the filler run that pads every names line
+_NAMES_LINE = re.compile(r"(?m)^[ \t]*P[A-Z<][A-Z<]{3}(?P<names>[A-Z]+(?:<{1,2}[A-Z]+)*)<{8,}[ \t]*$")
+_MIN_LINE, _MAX_LINE = 40, 48
+"""A TD3 names line is 44 characters; OCR adds or drops a few fillers."""
+_MIN_WORD = 2
+
+
+class MrzNameRecognizer(OwnRecognizer):
+    """PERSON: a passport MRZ names-line word printed again outside the MRZ; score 0.75."""
+
+    name: str
+    ENTITY = "PERSON"
+    SCORE = 0.75
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if self.ENTITY not in entities or "<<<" not in text:
+            return []
+        results = []
+        for line in _NAMES_LINE.finditer(text):
+            if not _MIN_LINE <= len(line.group().strip()) <= _MAX_LINE:
+                continue
+            words = {w for w in re.split("<+", line["names"]) if len(w) >= _MIN_WORD}
+            for word in words:
+                printed = re.compile(rf"(?<![\w<]){word}(?![\w<])", re.IGNORECASE)
+                for match in printed.finditer(text):
+                    if match.group()[0].isupper() and not line.start() <= match.start() < line.end():
+                        results.append(self.result(match.start(), match.end(), self.SCORE))
+        return results
