@@ -63,10 +63,16 @@ _ROLES = (
 # "Dana's social security number is …": only a person has these, so the possessor is one
 # (a company has an address and a phone number too, so those nouns are not enough).
 _APOSTROPHE = "['\u2019]"
-_POSSESSOR = re.compile(
-    rf"(?<![\w'\u2019])(?!{_ROLES}{_APOSTROPHE})(?-i:({_NAME_WORD})){_APOSTROPHE}s[ \t]+"
+_POSSESSED = (
+    rf"{_APOSTROPHE}s[ \t]+"
     rf"(?:social[ \t]+security|ssn\b|date[ \t]+of[ \t]+birth|birthday|passport|maiden[ \t]+name|"
-    rf"driv(?:er|ing){_APOSTROPHE}?s?[ \t]+licen[cs]e|national[ \t]+insurance)",
+    rf"driv(?:er|ing){_APOSTROPHE}?s?[ \t]+licen[cs]e|national[ \t]+insurance)"
+)
+_POSSESSION = re.compile(_POSSESSED, re.IGNORECASE)
+"""Searched first: it starts with an apostrophe, so it is cheap where the full pattern, which tries
+its list of roles at every word, costs a third of a millisecond a page."""
+_POSSESSOR = re.compile(
+    rf"(?<![\w'\u2019])(?!{_ROLES}{_APOSTROPHE})(?-i:({_NAME_WORD})){_POSSESSED}",
     re.IGNORECASE,
 )
 _PARTICLES = frozenset({"de", "del", "la", "le", "van", "von", "der", "da", "di", "du", "bin", "al"})
@@ -97,7 +103,7 @@ class LabelledNameRecognizer(OwnRecognizer):
             *_SIGNATURE.finditer(text),
             *_RELATION.finditer(text),
             *_ADDRESSEE.finditer(text),
-            *_POSSESSOR.finditer(text),
+            *(_POSSESSOR.finditer(text) if _POSSESSION.search(text) else ()),
         )
         for match in matches:
             end = None
