@@ -23,7 +23,7 @@ from piiscan.workers import jobs
 from piiscan.workers.services import build_services
 
 
-class _Recorder:
+class RecordingDispatcher:
     """A dispatcher that only records: the measured call must not wait on a broker."""
 
     def __init__(self) -> None:
@@ -56,7 +56,7 @@ class Rescan:
 def measure(env: Environment, data: bytes, scanner: Any, repeat: int = 5, checksum: bool = False) -> Rescan:
     """Scan ``data`` once for real, then ``repeat`` times under new keys; medians of the rescans.
     ``checksum``: upload with a SHA-256 checksum the store verifies (the path without download)."""
-    services = build_services(env.settings, dispatcher=_Recorder())
+    services = build_services(env.settings, dispatcher=RecordingDispatcher())
     services.use_scanner(scanner)
     headers = {"Authorization": f"Bearer {env.token}"}
     totals: list[float] = []

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from piiscan.perf.rescan import RecordingDispatcher
 from piiscan.scanner.pipeline import Scanner
 from piiscan.settings import Settings
 from piiscan.storage import Downloaded, S3Store, VersionMismatchError
@@ -43,23 +44,12 @@ class CountingStore(S3Store):
             yield d
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def scan(self, scan_id: str) -> None:
-        self.sent.append(scan_id)
-
-    def deliver(self, delivery_id: str, countdown: float = 0) -> None:
-        self.sent.append(delivery_id)
-
-
 @pytest.fixture()
 def services(service_settings: Settings, db: Database, s3_endpoint: str, s3: Any, scanner: Scanner) -> Services:
     store = CountingStore(
         service_settings.buckets, endpoint_url=s3_endpoint, download_dir=service_settings.download_dir
     )
-    out = Services(settings=service_settings, db=db, store=store, dispatcher=Recorder())
+    out = Services(settings=service_settings, db=db, store=store, dispatcher=RecordingDispatcher())
     out.use_scanner(scanner)
     return out
 
