@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
@@ -44,11 +43,7 @@ class AddressBlockRecognizer(OwnRecognizer):
 
     ENTITY = "STREET_ADDRESS"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if "STREET_ADDRESS" not in entities:
-            return []
+    def find(self, text: str) -> list[RecognizerResult]:
         results = []
         for match in _POSTCODE_END.finditer(text):
             line_start = text.rfind("\n", 0, match.start()) + 1

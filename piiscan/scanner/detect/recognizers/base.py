@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 
 class OwnRecognizer(EntityRecognizer):
@@ -27,6 +28,19 @@ class OwnRecognizer(EntityRecognizer):
 
     def load(self) -> None:
         """Nothing to load: the patterns are compiled at import."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Presidio's entry point: nothing when this recognizer's entity was not asked for
+        (an empty list asks for every entity), else :meth:`find`."""
+        if entities and self.ENTITY not in entities:
+            return []
+        return self.find(text)
+
+    def find(self, text: str) -> list[RecognizerResult]:
+        """Every result in ``text``; the recognizer's own rules (none of them uses spaCy's output)."""
+        raise NotImplementedError
 
     def result(
         self,

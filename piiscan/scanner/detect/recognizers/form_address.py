@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
@@ -35,10 +34,8 @@ class FormAddressRecognizer(OwnRecognizer):
 
     ENTITY = "LOCATION"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if "LOCATION" not in entities or ("City" not in text and "Street" not in text):
+    def find(self, text: str) -> list[RecognizerResult]:
+        if "City" not in text and "Street" not in text:
             return []
         results = []
         for pattern in (_CITY, _STREET):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
@@ -85,10 +84,8 @@ class FormNameRecognizer(OwnRecognizer):
 
     ENTITY = "PERSON"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if "PERSON" not in entities or not _CAPTION.search(text):
+    def find(self, text: str) -> list[RecognizerResult]:
+        if not _CAPTION.search(text):
             return []
         results = []
         for match in _NAME_LINE.finditer(text):

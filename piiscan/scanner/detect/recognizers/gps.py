@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import AnalysisExplanation, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
@@ -97,15 +96,8 @@ class GpsCoordinatesRecognizer(OwnRecognizer):
     CURRENCY_AFTER = re.compile(r"[ \t]*(?:[$€£¥]|(?i:usd|eur|gbp|chf|dollars?|euros?)\b)")
     DMS_PAIR = re.compile(rf"(?<![\w.]){_dms_point('a')}[ \t]*[,;/]?[ \t]*{_dms_point('b')}")
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
+    def find(self, text: str) -> list[RecognizerResult]:
         """Collect DMS, labelled and decimal pairs; the most specific reading wins overlaps."""
-        if entities and self.ENTITY not in entities:
-            return []
         candidates: list[tuple[int, int, float, str]] = []
         # each pattern scan is skipped where a character or word it needs is absent
         for match in self.DMS_PAIR.finditer(text) if _DEGREE_SIGNS.search(text) else ():

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
@@ -33,10 +32,8 @@ class HandleNameRecognizer(OwnRecognizer):
     ENTITY = "PERSON"
     SCORE = 0.7
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if self.ENTITY not in entities or not any(sep in text for sep in "._-"):
+    def find(self, text: str) -> list[RecognizerResult]:
+        if not any(sep in text for sep in "._-"):
             return []
         handles = {((m[1] or m[3]).lower(), (m[2] or m[4]).lower()) for m in _HANDLE.finditer(text)}
         if not handles or len(handles) > _MAX_HANDLES:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
@@ -57,10 +56,8 @@ class CardNameRecognizer(OwnRecognizer):
 
     ENTITY = "PERSON"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if "PERSON" not in entities or "\n2" not in text:
+    def find(self, text: str) -> list[RecognizerResult]:
+        if "\n2" not in text:
             return []
         # the numbered lines first: a tenth of the cost of the card words, and rarely there
         fields = list(_NAME_FIELDS.finditer(text))
@@ -81,11 +78,7 @@ class LicenceNumberRecognizer(OwnRecognizer):
 
     ENTITY = "US_DRIVER_LICENSE"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if "US_DRIVER_LICENSE" not in entities:
-            return []
+    def find(self, text: str) -> list[RecognizerResult]:
         results = []
         for match in _NUMBER_LABEL.finditer(text):
             value = match.group("value")

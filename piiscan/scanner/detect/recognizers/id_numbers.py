@@ -23,7 +23,6 @@ import re
 import string
 
 from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 from piiscan.scanner.detect.recognizers.mrz import find_mrzs
@@ -59,11 +58,7 @@ class HkIdRecognizer(OwnRecognizer):
     ENTITY = HK_ID
     SCORE = 0.85
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if self.ENTITY not in entities:
-            return []
+    def find(self, text: str) -> list[RecognizerResult]:
         results = []
         context: bool | None = None
         for match in _HK_RE.finditer(text):
@@ -131,11 +126,7 @@ class LabelledIdRecognizer(OwnRecognizer):
     ENTITY = ID_NUMBER
     SCORE = 0.6
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if self.ENTITY not in entities:
-            return []
+    def find(self, text: str) -> list[RecognizerResult]:
         results = []
         paper: bool | None = None
         for match in _LABELLED_RE.finditer(text):
@@ -202,11 +193,7 @@ class LabelledSsnRecognizer(OwnRecognizer):
     ENTITY = "US_SSN"
     SCORE = 0.6
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if self.ENTITY not in entities:
-            return []
+    def find(self, text: str) -> list[RecognizerResult]:
         spans = set()
         for match in _SSN_RE.finditer(text):
             group = "value" if match["value"] is not None else "card"
@@ -242,11 +229,9 @@ class EinRecognizer(OwnRecognizer):
     ENTITY = ID_NUMBER
     SCORE = 0.6
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
+    def find(self, text: str) -> list[RecognizerResult]:
         upper = text.upper()
-        if self.ENTITY not in entities or ("EIN" not in upper and "IDENTIFICATION" not in upper):
+        if "EIN" not in upper and "IDENTIFICATION" not in upper:
             return []
         return [self.result(m.start("value"), m.end("value"), self.SCORE) for m in _EIN_RE.finditer(text)]
 
@@ -269,10 +254,8 @@ class MrzNumberRecognizer(OwnRecognizer):
     ENTITY = ID_NUMBER
     SCORE = 0.85
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if self.ENTITY not in entities or "<" not in text:
+    def find(self, text: str) -> list[RecognizerResult]:
+        if "<" not in text:
             return []
         mrzs = find_mrzs(text)
         results: list[RecognizerResult] = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
@@ -43,11 +42,7 @@ class LabelledPlaceRecognizer(OwnRecognizer):
 
     ENTITY = "LOCATION"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if "LOCATION" not in entities:
-            return []
+    def find(self, text: str) -> list[RecognizerResult]:
         results = []
         for match in _PATTERN.finditer(text):
             value = match.group("value")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
@@ -30,11 +29,7 @@ class LocalPhoneRecognizer(OwnRecognizer):
 
     ENTITY = "PHONE_NUMBER"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if "PHONE_NUMBER" not in entities:
-            return []
+    def find(self, text: str) -> list[RecognizerResult]:
         results = []
         for match in _NUMBER.finditer(text):
             start = match.start("number")

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from presidio_analyzer import AnalysisExplanation, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
@@ -450,15 +449,8 @@ class MrzRecognizer(OwnRecognizer):
     SCORE_FIELDS_VALID = 0.85
     SCORE_PARTLY_VALID = 0.6
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
+    def find(self, text: str) -> list[RecognizerResult]:
         """Return one result per MRZ, spanning from its first to its last line."""
-        if entities and self.ENTITY not in entities:
-            return []
         results: list[RecognizerResult] = []
         for found in _find_mrzs(text):
             composite = found.data.composite_valid

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
@@ -31,10 +30,8 @@ class MrzNameRecognizer(OwnRecognizer):
     ENTITY = "PERSON"
     SCORE = 0.75
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if self.ENTITY not in entities or "<<<" not in text:
+    def find(self, text: str) -> list[RecognizerResult]:
+        if "<<<" not in text:
             return []
         results = []
         for line in _NAMES_LINE.finditer(text):

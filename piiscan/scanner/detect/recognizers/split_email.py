@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
@@ -31,9 +30,7 @@ class SplitEmailRecognizer(OwnRecognizer):
 
     ENTITY = "EMAIL_ADDRESS"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if "EMAIL_ADDRESS" not in entities or "@" not in text:
+    def find(self, text: str) -> list[RecognizerResult]:
+        if "@" not in text:
             return []
         return [self.result(match.start("email"), match.end("email"), self.SCORE) for match in _PATTERN.finditer(text)]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import AnalysisExplanation, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
@@ -196,15 +195,8 @@ class StreetAddressRecognizer(OwnRecognizer):
             raise ValueError(f"{type(self).__name__} supports {self.SUPPORTED_LANGUAGES}, not {supported_language!r}")
         super().__init__(supported_language)
 
-    def analyze(
-        self,
-        text: str,
-        entities: list[str],
-        nlp_artifacts: NlpArtifacts | None = None,
-    ) -> list[RecognizerResult]:
+    def find(self, text: str) -> list[RecognizerResult]:
         """Match street cores, extend them to unit/locality and keep the best non-overlapping."""
-        if entities and self.ENTITY not in entities:
-            return []
         candidates: list[tuple[int, int, float, str]] = []
         for pattern_name, pattern in (
             ("en", self.EN_STREET),

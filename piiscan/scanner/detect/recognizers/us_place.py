@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 
 from presidio_analyzer import RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
@@ -51,11 +50,7 @@ class UsPlaceRecognizer(OwnRecognizer):
 
     ENTITY = "LOCATION"
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if "LOCATION" not in entities:
-            return []
+    def find(self, text: str) -> list[RecognizerResult]:
         spans = [match.span() for match in _PLACE.finditer(text)] if "," in text else []
         spans += [match.span(1) for match in _LOCALITY_LINE.finditer(text)]
         return [self.result(start, end, self.SCORE) for start, end in spans]
