@@ -67,3 +67,16 @@ class OwnRecognizer(EntityRecognizer):
         if explanation is not None:
             result.analysis_explanation = explanation
         return result
+
+
+def line_above(text: str, position: int) -> str:
+    """The nearest non-blank line above the line holding ``position`` (a field's caption, a label
+    printed over its value), or "" on the first line."""
+    end = text.rfind("\n", 0, position)
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if line.strip():
+            return line
+        end = start - 1
+    return ""

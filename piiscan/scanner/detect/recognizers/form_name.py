@@ -13,7 +13,7 @@ import re
 
 from presidio_analyzer import RecognizerResult
 
-from piiscan.scanner.detect.recognizers.base import OwnRecognizer
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer, line_above
 
 _CAPTION = re.compile(r"(?<![A-Za-z])names?(?![A-Za-z])", re.IGNORECASE)
 _WORD = r"(?:[A-Z][a-z'\-]+|[A-Z]{2,})"
@@ -103,21 +103,9 @@ def _caption_above(text: str, position: int) -> str:
     """The caption over a value line: the nearest non-blank line above, or, when that line is
     a parenthesised note ("(or other identification)"), the caption line
     the note continues: long captions wrap their notes onto a line of their own."""
-    above = _line_above(text, position)
+    above = line_above(text, position)
     stripped = above.strip()
     if stripped.startswith("(") and stripped.endswith(")") and not _CAPTION.search(above):
         start = text.rfind(above, 0, position)
-        return _line_above(text, start) if start >= 0 else above
+        return line_above(text, start) if start >= 0 else above
     return above
-
-
-def _line_above(text: str, position: int) -> str:
-    """The nearest non-blank line above the line holding ``position``."""
-    end = text.rfind("\n", 0, position)
-    while end > 0:
-        start = text.rfind("\n", 0, end) + 1
-        line = text[start:end]
-        if line.strip():
-            return line
-        end = start - 1
-    return ""

@@ -13,7 +13,7 @@ import re
 
 from presidio_analyzer import RecognizerResult
 
-from piiscan.scanner.detect.recognizers.base import OwnRecognizer
+from piiscan.scanner.detect.recognizers.base import OwnRecognizer, line_above
 
 _NUMBER = re.compile(r"(?<![\w\-/.])(?P<number>[2-9]\d{2}-\d{4})(?![\w\-/]|\.\d)")
 _LABEL = re.compile(r"(?<![a-z])(?:phone|telephone|tel|cell|mobile|telefon|t[ée]l[ée]phone|tel[ée]fono)(?![a-z])")
@@ -37,19 +37,7 @@ class LocalPhoneRecognizer(OwnRecognizer):
             before = text[line_start:start]
             if _AREA_CODE_BEFORE.search(before):
                 continue
-            if not _LABEL.search(before.lower()) and not _LABEL.search(_previous_line(text, line_start).lower()):
+            if not _LABEL.search(before.lower()) and not _LABEL.search(line_above(text, line_start).lower()):
                 continue
             results.append(self.result(start, match.end("number"), self.SCORE))
         return results
-
-
-def _previous_line(text: str, line_start: int) -> str:
-    """The nearest non-blank line above the one starting at ``line_start``."""
-    end = line_start - 1
-    while end > 0:
-        start = text.rfind("\n", 0, end) + 1
-        line = text[start:end]
-        if line.strip():
-            return line
-        end = start - 1
-    return ""
