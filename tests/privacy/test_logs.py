@@ -34,10 +34,18 @@ def test_values_are_masked(value: str) -> None:
         "scan 3fa85f6412344562b3fc2c963f66afa6 done: personal_data in 512.3 ms",
         "webhook delivery 0a1b2c3d4e5f60718293a4b5c6d7e8f9: delivered (HTTP 204)",
         "retention purge: audit=3, webhooks=12",
+        "scan ee48ff6db60149d2b5e676ba9a66fa61 will be retried",  # starts like an Estonian IBAN
+        "GET /v1/scans/ab12cd34-5678-4abc-9def-0123456789ab",
     ],
 )
 def test_ids_and_figures_are_kept(line: str) -> None:
     assert logs.redact(line) == line
+
+
+def test_values_beside_an_id_are_still_masked() -> None:
+    line = logs.redact("scan ee48ff6db60149d2b5e676ba9a66fa61: EE38 2200 2210 2014 5685, +49 30 1234 5678")
+    assert line == "scan ee48ff6db60149d2b5e676ba9a66fa61: [redacted], [redacted]"
+    assert logs.redact("EE382200221020145685ab12cd34ef56ab78") == logs.REDACTED  # not an id's shape
 
 
 def test_installed_filter_redacts_arguments_tracebacks_and_extras_on_any_handler() -> None:
