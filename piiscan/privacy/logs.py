@@ -35,18 +35,15 @@ def _digits(match: re.Match[str]) -> str:
 
 def redact(text: str) -> str:
     """``text`` with e-mail addresses, IBAN-like codes and runs of seven or more digits masked."""
-    ids = [m.span() for m in _OWN_ID.finditer(text)]
-    if ids:  # redact the text between ids only
-        parts, last = [], 0
-        for start, end in ids:
-            parts += [_redact_values(text[last:start]), text[start:end]]
-            last = end
-        return "".join([*parts, _redact_values(text[last:])])
-    return _redact_values(text)
+    text = _EMAIL.sub(REDACTED, text)  # before ids are set apart: an id-shaped local part is still an address
+    parts, last = [], 0
+    for match in _OWN_ID.finditer(text):  # ids only collide with the number patterns
+        parts += [_numbers(text[last : match.start()]), match.group(0)]
+        last = match.end()
+    return "".join([*parts, _numbers(text[last:])])
 
 
-def _redact_values(text: str) -> str:
-    text = _EMAIL.sub(REDACTED, text)
+def _numbers(text: str) -> str:
     text = _IBAN.sub(lambda m: REDACTED if any(ch.isdigit() for ch in m.group(0)[4:]) else m.group(0), text)
     return _DIGIT_RUN.sub(_digits, text)
 

@@ -46,6 +46,7 @@ def test_values_beside_an_id_are_still_masked() -> None:
     line = logs.redact("scan ee48ff6db60149d2b5e676ba9a66fa61: EE38 2200 2210 2014 5685, +49 30 1234 5678")
     assert line == "scan ee48ff6db60149d2b5e676ba9a66fa61: [redacted], [redacted]"
     assert logs.redact("EE382200221020145685ab12cd34ef56ab78") == logs.REDACTED  # not an id's shape
+    assert logs.redact("from ee48ff6db60149d2b5e676ba9a66fa61@example.org") == f"from {logs.REDACTED}"
 
 
 def test_installed_filter_redacts_arguments_tracebacks_and_extras_on_any_handler() -> None:
