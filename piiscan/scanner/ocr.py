@@ -24,7 +24,16 @@ from PIL import Image, ImageFilter, ImageStat
 from piiscan.scanner.errors import OcrTimeoutError, OcrUnavailableError
 from piiscan.scanner.language import TESSERACT_PACKS, detect_language
 from piiscan.scanner.model import BBox, TextSegment, Word
-from piiscan.scanner.ocr_photo import MIN_SKEW_DEG, deskew, estimate_skew, flatten_lighting, sauvola, unrotate_point
+from piiscan.scanner.ocr_merge import merge_reads, relabelled
+from piiscan.scanner.ocr_photo import (
+    MIN_SKEW_DEG,
+    deskew,
+    estimate_skew,
+    even_polarity,
+    flatten_lighting,
+    sauvola,
+    unrotate_point,
+)
 from piiscan.scanner.ocr_scale import upscale_factor
 from piiscan.settings import Settings
 
@@ -246,6 +255,17 @@ def _best(current: list[OcrWord], candidate: list[OcrWord]) -> list[OcrWord]:
     return candidate if _quality(candidate) > _quality(current) else current
 
 
+def _combine(current: list[OcrWord], candidate: list[OcrWord]) -> list[OcrWord]:
+    """The better read, with the lines only the other read (or read clearly better) merged in.
+
+    Reads of the page turned another way are not merged: one of them is the wrong way up."""
+    if _rotation_of(current) != _rotation_of(candidate):
+        return _best(current, candidate)
+    if _quality(candidate) > _quality(current):
+        return merge_reads(candidate, current, relabelled)
+    return merge_reads(current, candidate, relabelled)
+
+
 def _repair(words: list[OcrWord], image: Image.Image, engine: OcrEngine, settings: Settings) -> list[OcrWord]:
     """Second passes for a poor read: an upside-down or sideways page (phone photos), then noise.
 
@@ -259,17 +279,19 @@ def _repair(words: list[OcrWord], image: Image.Image, engine: OcrEngine, setting
             if not _poor(words, image):
                 break
     if _mean_conf(words) < _POOR_MEAN_CONF:
-        words = _best(words, _read(binarise(image), engine, settings.ocr_languages, settings, _rotation_of(words)))
+        words = _combine(words, _read(binarise(image), engine, settings.ocr_languages, settings, _rotation_of(words)))
     if _poor(words, image):
         words = _repair_photo(words, image, engine, settings)
     return words
 
 
 def _repair_photo(words: list[OcrWord], image: Image.Image, engine: OcrEngine, settings: Settings) -> list[OcrWord]:
-    """Still poor after the cheap passes: level tilted text, then even out the lighting.
+    """Still poor after the cheap passes: level tilted text, even out the lighting and the print's
+    polarity, and merge what each pass read.
 
-    Each pass is kept only when it reads more text with more confidence; the log says which
-    pass won (figures only, never text) so the passes can be measured per file.
+    The pass that reads the most text with the most confidence is the base; the lines the other
+    passes alone read are merged into it (see :mod:`piiscan.scanner.ocr_merge`). The log says
+    which pass won (figures only, never text) so the passes can be measured per file.
     """
     rotation = _rotation_of(words)
     turned = image.rotate(-rotation, expand=True) if rotation else image
@@ -279,16 +301,26 @@ def _repair_photo(words: list[OcrWord], image: Image.Image, engine: OcrEngine, s
     if abs(angle) > MIN_SKEW_DEG:
         base = deskew(image, angle)
         passes.append(("deskew", base, angle))
+    turn = angle if base is not image else 0.0
     flat = flatten_lighting(base)
-    passes.append(("flatten", flat, angle if base is not image else 0.0))
-    passes.append(("sauvola", sauvola(flat, _sauvola_window(words)), angle if base is not image else 0.0))
-    winner = "first"
-    for name, candidate, turn in passes:
+    passes.append(("flatten", flat, turn))
+    passes.append(("sauvola", sauvola(flat, _sauvola_window(words)), turn))
+    passes.append(("polarity", even_polarity(base, _text_height(words)), turn))
+    reads: list[tuple[str, list[OcrWord]]] = [("first", words)]
+    for name, candidate, tilt in passes:
         read = _read(candidate, engine, settings.ocr_languages, settings, rotation)
-        if turn:
-            read = [_unturn(w, turn, image.size) for w in read]
-        if _quality(read) > _quality(words) * _PHOTO_MARGIN:
-            words, winner = read, name
+        if tilt:
+            read = [_unturn(w, tilt, image.size) for w in read]
+        reads.append((name, read))
+    winner, words = reads[0]
+    for name, read in reads[1:]:
+        # the polarity pass reads print of both colours and the speckle between: it adds lines, it
+        # is never the base (its stray marks before a label or a name break the page's lines)
+        if name != "polarity" and _quality(read) > _quality(words) * _PHOTO_MARGIN:
+            winner, words = name, read
+    for name, read in reads:
+        if name != winner:
+            words = merge_reads(words, read, relabelled)
     log.debug("photo repair: skew %.1f deg, winner %s, quality %.1f", angle, winner, _quality(words))
     return words
 
@@ -298,11 +330,15 @@ _PHOTO_MARGIN = 1.1
 by a hair can drop the punctuation (an e-mail's dot) that the quality measure does not count."""
 
 
+def _text_height(words: list[OcrWord]) -> int:
+    """The median height of the words read with some confidence; 20 pixels when too few were."""
+    heights = sorted(w.box.height for w in words if w.conf >= 30)
+    return heights[len(heights) // 2] if len(heights) >= 5 else 20
+
+
 def _sauvola_window(words: list[OcrWord]) -> int:
     """About twice the text height: wide enough to hold ink and paper, narrow enough for shadows."""
-    heights = sorted(w.box.height for w in words if w.conf >= 30)
-    height = heights[len(heights) // 2] if len(heights) >= 5 else 20
-    return max(15, min(2 * height + 1, 101))
+    return max(15, min(2 * _text_height(words) + 1, 101))
 
 
 def _unturn(word: OcrWord, angle: float, size: tuple[int, int]) -> OcrWord:
@@ -324,7 +360,7 @@ def _reread_small_print(
     size = (round(image.width * factor), round(image.height * factor))
     enlarged = image.resize(size, Image.Resampling.LANCZOS)
     read = _read(enlarged, engine, settings.ocr_languages, settings, _rotation_of(words))
-    return _best(words, [OcrWord(w.line, w.box.scaled(1 / factor), w.conf, w.text, w.rotation) for w in read])
+    return _combine(words, [OcrWord(w.line, w.box.scaled(1 / factor), w.conf, w.text, w.rotation) for w in read])
 
 
 def _read(image: Image.Image, engine: OcrEngine, languages: str, settings: Settings, rotation: int) -> list[OcrWord]:

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 from PIL import Image, ImageFilter
-from scipy.ndimage import uniform_filter
+from scipy.ndimage import maximum_filter, median_filter, uniform_filter
 
 MIN_SKEW_DEG = 1.0
 """Below this Tesseract copes with the tilt itself; rotating would only blur the glyphs."""
@@ -126,3 +126,46 @@ def sauvola(image: Image.Image, window: int = 31, k: float = 0.2) -> Image.Image
     std = np.sqrt(square, out=square)
     threshold = mean * (1 + k * (std / np.float32(128.0) - 1))
     return Image.fromarray(((pixels > threshold) * 255).astype("uint8"), mode="L")
+
+
+_POLARITY_SIDE = 600
+"""The background is estimated on a copy this long: a median over text-sized windows stays cheap."""
+
+
+def even_polarity(image: Image.Image, text_height: int = 20) -> Image.Image:
+    """Dark print on white wherever the page has print, whichever its colours: the distance of each
+    pixel from its local background.
+
+    Tesseract thresholds a page once and expects dark ink: white print on a grey band of a card, or
+    light print on a dark X-ray, reads as nothing. A median over windows a few print heights wide
+    estimates the background (the print is a minority in any such window); the distance from it is
+    large on print of either polarity and small on paper and on smooth gradients.
+    """
+    grey = image.convert("L")
+    factor = min(1.0, _POLARITY_SIDE / max(grey.size))
+    small = grey.resize((max(8, round(grey.width * factor)), max(8, round(grey.height * factor))))
+    window = max(5, round(3 * text_height * factor)) | 1
+    background = median_filter(np.asarray(small, dtype=np.uint8), size=window, mode="nearest")
+    back = np.asarray(Image.fromarray(background).resize(grey.size, Image.Resampling.BILINEAR), dtype=np.float32)
+    distance = np.abs(np.asarray(grey, dtype=np.float32) - back)
+    # Stretched against the strongest print nearby, not the page's: faint white print on a grey
+    # band sits beside bold black print, and a page-wide stretch would leave it pale. The floor
+    # keeps plain paper (where the strongest "print" is noise) from being stretched into specks.
+    small_distance = np.abs(np.asarray(small, dtype=np.float32) - background.astype(np.float32))
+    local = maximum_filter(small_distance, size=2 * window + 1, mode="nearest")
+    local = np.maximum(local, np.float32(_POLARITY_FLOOR))
+    scale = np.asarray(Image.fromarray(local.astype("uint8")).resize(grey.size, Image.Resampling.BILINEAR))
+    distance /= scale.astype(np.float32)
+    # the weakest third is paper texture and JPEG noise: dropped, so Tesseract sees clean strokes
+    distance -= np.float32(_POLARITY_NOISE)
+    distance *= np.float32(255.0 / (1.0 - _POLARITY_NOISE))
+    np.clip(distance, 0, 255, out=distance)
+    return Image.fromarray((255 - distance).astype("uint8"), mode="L")
+
+
+_POLARITY_NOISE = 0.35
+"""Share of the local print contrast below which a pixel is taken for paper."""
+
+
+_POLARITY_FLOOR = 40.0
+"""Grey levels of contrast below which a region is taken for paper, not print."""

@@ -32,6 +32,15 @@ def test_names_line_with_a_damaged_state_code() -> None:
     assert _names(text) == ["MR", "ORRIN"]
 
 
+def test_fillers_read_as_letters() -> None:
+    """OCR reads fillers as K inside the padding run and the first filler after a name as X."""
+    line = "P<UTOTALVIK<<EEROX<<<<<<<<KKKKKK<KKKKKKKK<K"
+    assert len(line) == 43
+    assert _names(f"TALVIK\nEERO\n{line}\n{_BROKEN_LINE2}") == ["EERO", "TALVIK"]
+    # the X is kept where the page prints the name with it
+    assert _names(f"TALVIK\nEEROX\n{line}") == ["EEROX", "TALVIK"]
+
+
 @pytest.mark.parametrize(
     "text",
     [

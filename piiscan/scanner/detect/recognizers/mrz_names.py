@@ -16,8 +16,12 @@ from presidio_analyzer import RecognizerResult
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
 
 # document code P (passport) + type or filler, issuing state (three letters or fillers, as OCR
-# reads them), the names, then the filler run that pads every names line
-_NAMES_LINE = re.compile(r"(?m)^[ \t]*P[A-Z<][A-Z<]{3}(?P<names>[A-Z]+(?:<{1,2}[A-Z]+)*)<{8,}[ \t]*$")
+# reads them), the names, then the filler run that pads every names line (OCR reads a filler
+# inside that run as K: the run starts with '<' and holds only '<' and K)
+_NAMES_LINE = re.compile(r"(?m)^[ \t]*P[A-Z<][A-Z<]{3}(?P<names>[A-Z]+(?:<{1,2}[A-Z]+)*)<[<K]{7,}[ \t]*$")
+_FILLER_LOOKALIKES = "KX"
+"""Letters OCR reads for the first filler after a name ('HOLLIEX<<<'): dropped when only the
+shorter word is printed on the page."""
 _MIN_LINE, _MAX_LINE = 40, 48
 """A TD3 names line is 44 characters; OCR adds or drops a few fillers."""
 _MIN_WORD = 2
@@ -39,8 +43,17 @@ class MrzNameRecognizer(OwnRecognizer):
                 continue
             words = {w for w in re.split("<+", line["names"]) if len(w) >= _MIN_WORD}
             for word in words:
-                printed = re.compile(rf"(?<![\w<]){word}(?![\w<])", re.IGNORECASE)
-                for match in printed.finditer(text):
-                    if match.group()[0].isupper() and not line.start() <= match.start() < line.end():
-                        results.append(self.result(match.start(), match.end(), self.SCORE))
+                found = self._printed(text, word, line)
+                if not found and word[-1] in _FILLER_LOOKALIKES and len(word) > _MIN_WORD + 1:
+                    found = self._printed(text, word[:-1], line)
+                results.extend(found)
         return results
+
+    def _printed(self, text: str, word: str, line: re.Match[str]) -> list[RecognizerResult]:
+        """``word`` where the page prints it in capitals outside the names line."""
+        printed = re.compile(rf"(?<![\w<]){word}(?![\w<])", re.IGNORECASE)
+        return [
+            self.result(match.start(), match.end(), self.SCORE)
+            for match in printed.finditer(text)
+            if match.group()[0].isupper() and not line.start() <= match.start() < line.end()
+        ]
