@@ -305,19 +305,24 @@ def _repair_photo(words: list[OcrWord], image: Image.Image, engine: OcrEngine, s
     flat = flatten_lighting(base)
     passes.append(("flatten", flat, turn))
     passes.append(("sauvola", sauvola(flat, _sauvola_window(words)), turn))
-    passes.append(("polarity", even_polarity(base, _text_height(words)), turn))
     reads: list[tuple[str, list[OcrWord]]] = [("first", words)]
     for name, candidate, tilt in passes:
         read = _read(candidate, engine, settings.ocr_languages, settings, rotation)
-        if tilt:
-            read = [_unturn(w, tilt, image.size) for w in read]
-        reads.append((name, read))
+        reads.append((name, [_unturn(w, tilt, image.size) for w in read] if tilt else read))
     winner, words = reads[0]
     for name, read in reads[1:]:
-        # the polarity pass reads print of both colours and the speckle between: it adds lines, it
-        # is never the base (its stray marks before a label or a name break the page's lines)
-        if name != "polarity" and _quality(read) > _quality(words) * _PHOTO_MARGIN:
+        if _quality(read) > _quality(words) * _PHOTO_MARGIN:
             winner, words = name, read
+    # The polarity pass reads print of both colours and the speckle between: it adds lines, it is
+    # never the base (its stray marks before a label or a name break the page's lines). It works
+    # at the print height the best read saw (the first read of a poor photo sees too little),
+    # brought down to what Tesseract reads best: large print on a photo is also its noisiest.
+    height = _text_height(words)
+    factor = min(1.0, _POLARITY_TEXT_PX / height)
+    shrunk = base.resize((round(base.width * factor), round(base.height * factor)), Image.Resampling.LANCZOS)
+    polarity = _read(even_polarity(shrunk, round(height * factor)), engine, settings.ocr_languages, settings, rotation)
+    polarity = [OcrWord(w.line, w.box.scaled(1 / factor), w.conf, w.text, w.rotation) for w in polarity]
+    reads.append(("polarity", [_unturn(w, turn, image.size) for w in polarity] if turn else polarity))
     for name, read in reads:
         if name != winner:
             words = merge_reads(words, read, relabelled)
@@ -325,6 +330,8 @@ def _repair_photo(words: list[OcrWord], image: Image.Image, engine: OcrEngine, s
     return words
 
 
+_POLARITY_TEXT_PX = 36
+"""Print height the polarity pass reads at: photos are shrunk to it, never enlarged."""
 _PHOTO_MARGIN = 1.1
 """A repair pass must read clearly more: a near tie is noise, and a binarised read that wins
 by a hair can drop the punctuation (an e-mail's dot) that the quality measure does not count."""

@@ -17,12 +17,13 @@ from typing import Protocol, TypeVar
 
 from piiscan.scanner.model import BBox
 
-MIN_LINE_CONF = 70.0
+MIN_LINE_CONF = 55.0
 """Mean word confidence a line of another read needs before it is added."""
 MIN_LINE_CHARS = 4
 """Alphanumeric characters a line needs: shorter ones are mostly specks read as letters."""
 OVERLAP = 0.3
-"""Share of the smaller box two boxes must share to be the same place on the page."""
+"""Share of the smaller of two word boxes they must share to be the same place on the page (words,
+not lines, are compared: the boxes of two tilted lines overlap though none of their words do)."""
 
 
 class _Word(Protocol):
@@ -64,6 +65,10 @@ def _span(words: Sequence[_Word]) -> BBox:
     return box
 
 
+def _meet(a: BBox, b: BBox) -> bool:
+    return a.left < b.right and b.left < a.right and a.top < b.bottom and b.top < a.bottom
+
+
 def overlaps(a: BBox, b: BBox) -> bool:
     width = min(a.right, b.right) - max(a.left, b.left)
     height = min(a.bottom, b.bottom) - max(a.top, b.top)
@@ -93,7 +98,8 @@ def merge_reads(base: list[W], other: Sequence[W], relabel: Callable[[W, int], W
         if _chars(line) < MIN_LINE_CHARS or _conf(line) < MIN_LINE_CONF:
             continue
         span = _span(line)
-        if any(overlaps(w.box, span) for w in words):
+        near = [w.box for w in words if _meet(w.box, span)]
+        if any(overlaps(box, word.box) for box in near for word in line):
             continue
         at = _after_line_above(words, span)
         words[at:at] = [relabel(w, block) for w in line]

@@ -87,3 +87,12 @@ def test_the_photo_repair_merges_the_lines_each_pass_read(settings: Settings) ->
     words = _repair_photo([], prepared, get_engine(settings), settings)
     text = " ".join(w.text for w in words)
     assert "Miller" in text and "013-2468" in text, text
+
+
+def test_lines_are_compared_word_by_word_not_by_their_spans() -> None:
+    """Two tilted lines: their spans overlap, none of their words do; the second is still added."""
+    first = [OcrWord((1, 1, 1, 1), BBox(10 + 120 * i, 200 - 30 * i, 100, 30), 90.0, t) for i, t in enumerate("abcd")]
+    base = [OcrWord(w.line, w.box, w.conf, f"word{w.text}") for w in first]
+    second = [OcrWord((1, 1, 1, 2), BBox(10 + 120 * i, 260 - 30 * i, 100, 30), 90.0, f"next{i}") for i in range(4)]
+    merged = merge_reads(base, second, relabelled)
+    assert _texts(merged) == ["worda wordb wordc wordd", "next0 next1 next2 next3"]
