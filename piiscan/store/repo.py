@@ -11,15 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 
+from piiscan.store import review
 from piiscan.store.db import Database
-from piiscan.store.models import FindingRow, Scan, Upload, VerdictRow, WebhookDelivery, utcnow
+from piiscan.store.models import FindingRow, Scan, Upload, VerdictRow, WebhookDelivery, new_id, utcnow
 
 FINISHED = ("done", "failed")
+
+SCANS: Table = Scan.__table__  # type: ignore[assignment]
+UPLOADS: Table = Upload.__table__  # type: ignore[assignment]
+FINDINGS: Table = FindingRow.__table__  # type: ignore[assignment]
+VERDICTS: Table = VerdictRow.__table__  # type: ignore[assignment]
+DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,14 +100,40 @@ def get_scan(session: Session, scan_id: str) -> Scan | None:
     return session.get(Scan, scan_id)
 
 
-def start_attempt(session: Session, scan_id: str, retrying: bool = False) -> Scan | None:
-    """Mark the scan running and count the attempt; None when it is unknown or already finished.
+# The worker's hot path (an attempt, a reuse) runs these statements, built once: SQLAlchemy then
+# only looks up their compiled form; an UPDATE's SET clause is the keys of its parameters.
+_LOCK = (
+    select(SCANS, UPLOADS)
+    .join_from(SCANS, UPLOADS, SCANS.c.upload_id == UPLOADS.c.id)
+    .where(SCANS.c.id == bindparam("scan_id"))
+    .with_for_update(of=SCANS)
+)
+_UPDATE_SCAN = update(SCANS).where(SCANS.c.id == bindparam("scan_id"))
+_UPDATE_UPLOAD = update(UPLOADS).where(UPLOADS.c.id == bindparam("upload_id"))
+_SCAN_WIDTH = len(SCANS.c)
+
+
+def lock_scan(session: Session, scan_id: str) -> Scan | None:
+    """The scan and its upload, the scan's row locked (``FOR UPDATE OF scans``), read in one Core
+    statement: a detached copy, not in the session. Nothing set on it is saved; the worker's hot
+    path writes with Core statements (:func:`start_attempt`, :func:`reuse_scan`)."""
+    row = session.connection().execute(_LOCK, {"scan_id": scan_id}).first()
+    if row is None:
+        return None
+    scan = Scan(**dict(zip(SCANS.c.keys(), row[:_SCAN_WIDTH], strict=True)))
+    scan.upload = Upload(**dict(zip(UPLOADS.c.keys(), row[_SCAN_WIDTH:], strict=True)))
+    return scan
+
+
+def begin_attempt(session: Session, scan_id: str, retrying: bool = False) -> Scan | None:
+    """The scan locked, with this attempt counted but not yet written (:func:`save_attempt`, or
+    :func:`reuse_scan` with its result); None when it is unknown or already finished.
 
     A scan found ``running`` was being scanned by a worker that died (or hit the hard time
     limit) without finishing it: that is counted in ``worker_losses``. Not so when this is the
     task's own retry (``retrying``): the previous attempt ended in a transient error while the
     database was away, so it could not put the scan back in ``queued``."""
-    scan = session.get(Scan, scan_id, with_for_update={"of": Scan}, options=[joinedload(Scan.upload, innerjoin=True)])
+    scan = lock_scan(session, scan_id)
     if scan is None or scan.status in FINISHED:
         return None
     if scan.status == "running" and not retrying:
@@ -112,28 +144,81 @@ def start_attempt(session: Session, scan_id: str, retrying: bool = False) -> Sca
     return scan
 
 
+def _attempt(scan: Scan) -> dict[str, Any]:
+    return {"attempts": scan.attempts, "worker_losses": scan.worker_losses, "started_at": scan.started_at}
+
+
+def save_attempt(session: Session, scan: Scan) -> None:
+    """Write :func:`begin_attempt`'s values: the scan is ``running``."""
+    session.connection().execute(_UPDATE_SCAN, {"scan_id": scan.id, "status": scan.status, **_attempt(scan)})
+
+
+def start_attempt(session: Session, scan_id: str, retrying: bool = False) -> Scan | None:
+    """Mark the scan running and count the attempt (:func:`begin_attempt` and :func:`save_attempt`);
+    None when it is unknown or already finished."""
+    scan = begin_attempt(session, scan_id, retrying)
+    if scan is not None:
+        save_attempt(session, scan)
+    return scan
+
+
+def save_identity_keys(session: Session, upload: Upload) -> None:
+    """Write the keyed identity set on a detached upload (:func:`lock_scan`) while its raw fields exist."""
+    if upload.uploader_keys is not None and _has_raw_identity(upload):
+        session.connection().execute(_UPDATE_UPLOAD, {"upload_id": upload.id, "uploader_keys": upload.uploader_keys})
+
+
+def _has_raw_identity(upload: Upload) -> bool:
+    return upload.uploader_name is not None or upload.uploader_emails is not None or upload.uploader_phones is not None
+
+
 def back_to_queue(session: Session, scan_id: str) -> None:
     session.execute(update(Scan).where(Scan.id == scan_id, Scan.status == "running").values(status="queued"))
 
 
-def find_reusable(session: Session, sha256: str, rule_pack_version: str, context_key: str, exclude: str) -> Scan | None:
+@dataclass(frozen=True, slots=True)
+class Reusable:
+    """What a reuse copies from an earlier scan (its finding rows are copied by the database)."""
+
+    id: str
+    sha256: str | None
+    media_type: str | None
+    size: int | None
+    pages: int | None
+    verdict: str | None
+    severity: str | None
+    rule_pack_version: str | None
+    elapsed_ms: float | None
+    report: dict[str, Any] | None
+    uploader_keys: dict[str, Any] | None
+    """The earlier upload's keyed identity (the same identity: the context key is the same)."""
+
+
+_REUSED_COLUMNS = ("id", "sha256", "media_type", "size", "pages", "verdict", "severity", "rule_pack_version")
+_FIND_REUSABLE = (
+    select(*(SCANS.c[name] for name in _REUSED_COLUMNS), SCANS.c.elapsed_ms, SCANS.c.report, UPLOADS.c.uploader_keys)
+    .join_from(SCANS, UPLOADS, SCANS.c.upload_id == UPLOADS.c.id)
+    .where(
+        SCANS.c.sha256 == bindparam("sha256"),
+        SCANS.c.rule_pack_version == bindparam("rule_pack_version"),
+        SCANS.c.context_key == bindparam("context_key"),
+        SCANS.c.status == "done",
+        SCANS.c.verdict != "error",
+        SCANS.c.evidence_purged_at.is_(None),
+        SCANS.c.id != bindparam("exclude"),
+    )
+    .order_by(SCANS.c.finished_at)
+    .limit(1)
+)
+
+
+def find_reusable(
+    session: Session, sha256: str, rule_pack_version: str, context_key: str, exclude: str
+) -> Reusable | None:
     """A finished scan of the same bytes, rules and context whose result can be reused."""
-    return session.scalars(
-        select(Scan)
-        .where(
-            Scan.sha256 == sha256,
-            Scan.rule_pack_version == rule_pack_version,
-            Scan.context_key == context_key,
-            Scan.status == "done",
-            Scan.verdict != "error",
-            Scan.evidence_purged_at.is_(None),
-            Scan.id != exclude,
-        )
-        .order_by(Scan.finished_at)
-        .limit(1)
-        # what reuse_scan copies, loaded up front: no lazy load (and autoflush) per attribute
-        .options(joinedload(Scan.upload, innerjoin=True), selectinload(Scan.findings))
-    ).first()
+    params = {"sha256": sha256, "rule_pack_version": rule_pack_version, "context_key": context_key, "exclude": exclude}
+    row = session.connection().execute(_FIND_REUSABLE, params).first()
+    return None if row is None else Reusable(*row)
 
 
 def _finish(scan: Scan) -> None:
@@ -195,59 +280,85 @@ def replace_result(session: Session, scan: Scan, report: dict[str, Any], hashes:
     _apply_report(scan, report, hashes, "rescan")
 
 
-def reuse_scan(session: Session, scan: Scan, earlier: Scan, source: str, context_key: str) -> None:
-    """Give ``scan`` the result of ``earlier`` (same bytes, rules and context), pointing at its own object.
+_FINDING_COPY = tuple(c.name for c in FINDINGS.c if c.name not in ("id", "scan_id"))
+_COPY_FINDINGS = (
+    insert(FINDINGS)
+    .from_select(
+        ("scan_id", *_FINDING_COPY),
+        select(bindparam("scan_id", type_=FINDINGS.c.scan_id.type), *(FINDINGS.c[name] for name in _FINDING_COPY))
+        .where(FINDINGS.c.scan_id == bindparam("earlier_id"))
+        .order_by(FINDINGS.c.id),
+    )
+    .returning(FINDINGS.c.entity_type)
+)
+_ADD_VERDICT = insert(VERDICTS)
+_ADD_DELIVERY = insert(DELIVERIES)
+
+
+def reuse_scan(
+    session: Session, scan: Scan, earlier: Reusable, source: str, context_key: str, min_severity: str
+) -> None:
+    """Give ``scan`` (locked: :func:`lock_scan`, or :func:`begin_attempt` whose attempt this writes
+    too) the result of ``earlier`` (same bytes, rules and context), pointing at its own object: the
+    report, copies of the finding rows (keyed hashes included), a verdict row, the review item when
+    flagged (:func:`review.enqueue_reused`), the uploader's raw identity erased. Core statements, no
+    ORM flush; ``scan`` gets the values written, for the webhook's document.
 
     The transaction commits without waiting for its WAL flush (PostgreSQL's ``synchronous_commit``
     off, for this transaction only): a reuse lost to a database crash in the next few hundred
     milliseconds leaves the scan queued or running, and the sweeper runs it again, reusing again.
     The flush wait (about 4 ms on a laptop disk) would be most of a reuse's cost."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
     report = dict(earlier.report or {})
     report["source"] = source
     report["reused_from"] = earlier.id
-    scan.status = "done"
-    scan.failure_code = scan.failure_reason = None
-    for name in ("sha256", "media_type", "size", "pages", "verdict", "severity", "rule_pack_version", "elapsed_ms"):
-        setattr(scan, name, getattr(earlier, name))
-    scan.context_key = context_key
-    scan.report = report
-    scan.reused_from = earlier.id
-    if earlier.upload.uploader_keys:
-        scan.upload.uploader_keys = earlier.upload.uploader_keys  # the same identity (same context key)
-    # rows added by their key, not appended to the collections: appending would load them first
-    # (two SELECTs for collections a scan finishing now cannot have yet)
-    rows = [
-        FindingRow(
-            scan_id=scan.id,
-            entity_type=row.entity_type,
-            score=row.score,
-            page=row.page,
-            source=row.source,
-            masked=row.masked,
-            value_hash=row.value_hash,
-            key_id=row.key_id,
-            bbox=row.bbox,
-            start=row.start,
-            end=row.end,
-            origin=row.origin,
-        )
-        for row in earlier.findings
-    ]
-    session.add_all(rows)
-    set_committed_value(scan, "findings", rows)
-    session.add(
-        VerdictRow(
-            scan_id=scan.id,
-            verdict=earlier.verdict or "error",
-            severity=earlier.severity or "none",
-            rule_pack_version=earlier.rule_pack_version,
-            rules=report.get("rules", []),
-            decided_by="scanner",
-        )
+    values: dict[str, Any] = {
+        **_attempt(scan),  # this attempt's count, when it is the one reusing (one UPDATE for both)
+        "status": "done",
+        "failure_code": None,
+        "failure_reason": None,
+        **{name: getattr(earlier, name) for name in _REUSED_COLUMNS[1:]},
+        "elapsed_ms": earlier.elapsed_ms,
+        "context_key": context_key,
+        "report": report,
+        "reused_from": earlier.id,
+        "finished_at": utcnow(),
+    }
+    conn.execute(_UPDATE_SCAN, {"scan_id": scan.id, **values})
+    for name, value in values.items():
+        setattr(scan, name, value)
+    # the finding rows are copied inside the database, in their order: nothing read, nothing sent back
+    # but the types the review item lists
+    types = conn.execute(_COPY_FINDINGS, {"scan_id": scan.id, "earlier_id": earlier.id}).scalars()
+    entity_types = set(types)
+    conn.execute(
+        _ADD_VERDICT,
+        {
+            "scan_id": scan.id,
+            "verdict": earlier.verdict or "error",
+            "severity": earlier.severity or "none",
+            "rule_pack_version": earlier.rule_pack_version,
+            "rules": report.get("rules", []),
+            "decided_by": "scanner",
+        },
     )
-    _finish(scan)
+    has_item = review.enqueue_reused(session, scan, entity_types, min_severity)
+    upload = scan.upload
+    changes: dict[str, Any] = {}
+    if earlier.uploader_keys:
+        changes["uploader_keys"] = earlier.uploader_keys  # the same identity (same context key)
+    elif _has_raw_identity(upload) and upload.uploader_keys is not None:
+        changes["uploader_keys"] = upload.uploader_keys  # kept by the worker before the erasure below
+    if _has_raw_identity(upload):
+        changes.update(uploader_name=None, uploader_emails=None, uploader_phones=None)
+    if not has_item and (upload.uploader_ip is not None or upload.uploader_user_agent is not None):
+        changes.update(uploader_ip=None, uploader_user_agent=None)  # never disclosed: not kept
+    if changes:
+        conn.execute(_UPDATE_UPLOAD, {"upload_id": upload.id, **changes})
+        for name, value in changes.items():
+            setattr(upload, name, value)
 
 
 def fail_scan(session: Session, scan_id: str, code: str, reason: str) -> Scan | None:
@@ -283,6 +394,16 @@ def add_delivery(session: Session, scan: Scan, event: str, url: str, body: str) 
     session.add(delivery)
     session.flush()
     return delivery
+
+
+def queue_delivery(session: Session, scan_id: str, event: str, url: str, body: str) -> str:
+    """:func:`add_delivery` in one Core INSERT, nothing flushed (the worker's paths); its id."""
+    delivery_id = new_id()
+    session.connection().execute(
+        _ADD_DELIVERY,
+        {"id": delivery_id, "scan_id": scan_id, "event": event, "url": url, "body": body, "status": "pending"},
+    )
+    return delivery_id
 
 
 def stale_scans(session: Session, older_than: timedelta, now: datetime | None = None) -> list[str]:

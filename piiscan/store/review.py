@@ -15,11 +15,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from piiscan.settings import Grant
@@ -33,6 +36,7 @@ from piiscan.store.models import (
     ReviewItem,
     Scan,
     Upload,
+    new_id,
     utcnow,
 )
 
@@ -120,11 +124,19 @@ def _flagged(scan: Scan, min_severity: str) -> bool:
     return SEVERITY_RANK.get(scan.severity or "none", 0) >= SEVERITY_RANK[min_severity]
 
 
+def _filled(scan: Scan, entity_types: Iterable[str]) -> dict[str, Any]:
+    """What an item shows of its scan's result."""
+    return {
+        "verdict": scan.verdict,
+        "severity": scan.severity,
+        "severity_rank": SEVERITY_RANK.get(scan.severity or "none", 0),
+        "entity_types": "," + ",".join(sorted(set(entity_types))) + ",",
+    }
+
+
 def _fill(item: ReviewItem, scan: Scan) -> None:
-    item.verdict = scan.verdict
-    item.severity = scan.severity
-    item.severity_rank = SEVERITY_RANK.get(scan.severity or "none", 0)
-    item.entity_types = "," + ",".join(sorted({f.entity_type for f in scan.findings})) + ","
+    for name, value in _filled(scan, (f.entity_type for f in scan.findings)).items():
+        setattr(item, name, value)
 
 
 def enqueue_finished_scan(
@@ -154,6 +166,32 @@ def enqueue_finished_scan(
     _fill(item, scan)
     session.flush()
     return item
+
+
+_ITEMS: Table = ReviewItem.__table__  # type: ignore[assignment]
+_FILLED = ("verdict", "severity", "severity_rank", "entity_types", "updated_at")
+_REFILL_ITEM = update(_ITEMS).where(_ITEMS.c.scan_id == bindparam("item_scan_id")).returning(_ITEMS.c.id)
+_UPSERT_ITEM = {
+    name: upsert.on_conflict_do_update(
+        index_elements=[_ITEMS.c.scan_id], set_={column: upsert.excluded[column] for column in _FILLED}
+    )
+    for name, upsert in (("postgresql", pg_insert(_ITEMS)), ("sqlite", sqlite_insert(_ITEMS)))
+}
+
+
+def enqueue_reused(session: Session, scan: Scan, entity_types: Iterable[str], min_severity: str) -> bool:
+    """:func:`enqueue_finished_scan` for a scan whose result was written with Core statements (a
+    reuse: ``scan`` is a detached copy, ``entity_types`` those of its finding rows), in one
+    statement, nothing flushed. True when the scan has a review item now (flagged, or an abuse
+    report made one before it finished); False: the caller erases the uploader's address and user
+    agent, as :func:`enqueue_finished_scan` does."""
+    conn = session.connection()
+    filled = {**_filled(scan, entity_types), "updated_at": utcnow()}
+    if not _flagged(scan, min_severity):  # an item made by an abuse report is filled all the same
+        return conn.execute(_REFILL_ITEM, {"item_scan_id": scan.id, **filled}).first() is not None
+    item = {"id": new_id(), "scan_id": scan.id, "tenant": scan.tenant, "status": "pending", "priority": 0, **filled}
+    conn.execute(_UPSERT_ITEM[conn.dialect.name], item)
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,7 +123,7 @@ def _queue_webhook(session: Session, scan: Scan, event: str) -> str | None:
     if not url:
         return None
     body = json.dumps({"event": event, **scan_document(scan)}, sort_keys=True, separators=(",", ":"))
-    return repo.add_delivery(session, scan, event, url, body).id
+    return repo.queue_delivery(session, scan.id, event, url, body)
 
 
 def _reuse_by_checksum(services: Services, session: Session, scan: Scan, job: _Job, rules: str, key: str) -> bool:
@@ -136,12 +136,10 @@ def _reuse_by_checksum(services: Services, session: Session, scan: Scan, job: _J
         return False
     if info.sha256 is None or (job.etag is not None and info.etag != job.etag):
         return False
-    with session.no_autoflush:  # the attempt's UPDATE goes out with the reuse's, in one flush
-        earlier = repo.find_reusable(session, info.sha256, rules, key, scan.id)
+    earlier = repo.find_reusable(session, info.sha256, rules, key, scan.id)
     if earlier is None:
         return False
-    repo.reuse_scan(session, scan, earlier, f"s3://{job.bucket}/{job.key}", key)
-    review.enqueue_finished_scan(session, scan, services.settings.review_min_severity)
+    repo.reuse_scan(session, scan, earlier, f"s3://{job.bucket}/{job.key}", key, services.settings.review_min_severity)
     log.info("scan %s reused the result of scan %s (store checksum, rules and context)", scan.id, earlier.id)
     return True
 
@@ -149,7 +147,9 @@ def _reuse_by_checksum(services: Services, session: Session, scan: Scan, job: _J
 def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOutcome:
     """Fetch, scan (or reuse an earlier result of the same bytes), persist, queue the webhook.
 
-    ``retrying``: this is the task's retry after a transient error (see :func:`repo.start_attempt`)."""
+    ``retrying``: this is the task's retry after a transient error (see :func:`repo.begin_attempt`).
+    The attempt and a reuse are Core statements on a detached copy of the scan (the hot path of a
+    rescan); a real scan's result goes through the ORM."""
     settings = services.settings
     secret = settings.webhook_secret.get_secret_value()
     keys = EvidenceKeys.from_settings(settings)
@@ -158,10 +158,11 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
     job: _Job | None = None
     scanner = services.scanner()  # loaded before the transaction below takes the scan's row lock
     with services.db.session() as session:
-        scan = repo.start_attempt(session, scan_id, retrying)
+        scan = repo.begin_attempt(session, scan_id, retrying)  # written below, or with the reuse
         if scan is None:
             return "skipped"
         if scan.worker_losses >= settings.scan_max_attempts:
+            repo.save_attempt(session, scan)
             reason = (
                 f"The worker stopped {scan.worker_losses} times while scanning this object (killed, out of memory "
                 f"or over the {settings.task_time_limit_s} s hard time limit); it is not tried again."
@@ -185,6 +186,9 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
                 # the attempt, the reuse and the webhook in one transaction: one commit, no download
                 delivery_id = _queue_webhook(session, scan, "scan.completed")
                 outcome = "reused"
+            else:
+                repo.save_attempt(session, scan)
+                repo.save_identity_keys(session, upload)
     if outcome is not None or job is None:
         _dispatch_delivery(services, delivery_id)
         return outcome or "failed"
@@ -197,12 +201,11 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
         with services.db.session() as session:
             earlier = repo.find_reusable(session, downloaded.sha256, scanner.rules.version, key, scan_id)
             if earlier is not None:
-                current = session.get(Scan, scan_id, with_for_update=True)
-                if current is None or current.status in repo.FINISHED:
+                locked = repo.lock_scan(session, scan_id)
+                if locked is None or locked.status in repo.FINISHED:
                     return "skipped"
-                repo.reuse_scan(session, current, earlier, source, key)
-                review.enqueue_finished_scan(session, current, settings.review_min_severity)
-                delivery_id = _queue_webhook(session, current, "scan.completed")
+                repo.reuse_scan(session, locked, earlier, source, key, settings.review_min_severity)
+                delivery_id = _queue_webhook(session, locked, "scan.completed")
                 log.info("scan %s reused the result of scan %s (same bytes, rules and context)", scan_id, earlier.id)
         if earlier is None:
             output = scanner.scan(downloaded.read_bytes(), source, job.context, stop_at_critical=job.stop_at_critical)
