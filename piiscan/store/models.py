@@ -60,6 +60,10 @@ class Upload(Base):
     version_id: Mapped[str | None] = mapped_column(String(255))
     etag: Mapped[str | None] = mapped_column(String(255))
     size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    """The hex SHA-256 of this version as the store verified it on upload (S3 ``ChecksumSHA256``,
+    :attr:`piiscan.storage.ObjectInfo.sha256`), read by the hook's HEAD together with the ETag and
+    version id that identify the version; None when the store keeps none. Never from the request."""
     origin: Mapped[str] = mapped_column(String(20))
     """``api`` (a scan request) or ``s3_event`` (a bucket notification)."""
     visibility: Mapped[str | None] = mapped_column(String(20))

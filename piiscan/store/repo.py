@@ -47,6 +47,8 @@ class NewUpload:
     uploader_ip: str | None = None
     uploader_user_agent: str | None = None
     stop_at_first_critical: bool | None = None
+    sha256: str | None = None
+    """The store's verified SHA-256 of this version, from the HEAD that gave ``version`` (never the caller's word)."""
 
 
 def request_scan(db: Database, new: NewUpload) -> tuple[Scan, bool]:
@@ -71,6 +73,7 @@ def request_scan(db: Database, new: NewUpload) -> tuple[Scan, bool]:
                 uploader_ip=new.uploader_ip,
                 uploader_user_agent=new.uploader_user_agent,
                 stop_at_first_critical=new.stop_at_first_critical,
+                sha256=new.sha256,
             )
             session.add(upload)
             session.flush()

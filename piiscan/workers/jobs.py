@@ -129,14 +129,21 @@ def _queue_webhook(session: Session, scan: Scan, event: str) -> str | None:
 def _reuse_by_checksum(services: Services, session: Session, scan: Scan, job: _Job, rules: str, key: str) -> bool:
     """Reuse an earlier result when the store vouches for the bytes' SHA-256 (S3 ``ChecksumSHA256``),
     without downloading them; False (and nothing changed) when it keeps none, or anything is off:
-    the download path then decides, and reports storage errors where it always did."""
-    try:
-        info = services.store.stat(job.bucket, job.key, job.version_id)
-    except StorageError:
-        return False
-    if info.sha256 is None or (job.etag is not None and info.etag != job.etag):
-        return False
-    earlier = repo.find_reusable(session, info.sha256, rules, key, scan.id)
+    the download path then decides, and reports storage errors where it always did.
+
+    The hook's HEAD, which identified the announced version (ETag or version id), read the store's
+    SHA-256 of it too (``Upload.sha256``): then there is no request to the store at all. Otherwise
+    (a row from before that column, a store that kept no SHA-256 then) the worker asks with a HEAD."""
+    sha256 = scan.upload.sha256
+    if sha256 is None:
+        try:
+            info = services.store.stat(job.bucket, job.key, job.version_id)
+        except StorageError:
+            return False
+        if info.sha256 is None or (job.etag is not None and info.etag != job.etag):
+            return False
+        sha256 = info.sha256
+    earlier = repo.find_reusable(session, sha256, rules, key, scan.id)
     if earlier is None:
         return False
     repo.reuse_scan(session, scan, earlier, f"s3://{job.bucket}/{job.key}", key, services.settings.review_min_severity)
