@@ -17,7 +17,19 @@ from sqlalchemy.orm import Session
 
 from piiscan.store import review
 from piiscan.store.db import Database
-from piiscan.store.models import FindingRow, Scan, Upload, VerdictRow, WebhookDelivery, new_id, utcnow
+from piiscan.store.models import (
+    SCAN_ROW_FIELDS,
+    UPLOAD_ROW_FIELDS,
+    FindingRow,
+    Scan,
+    ScanRow,
+    Upload,
+    UploadRow,
+    VerdictRow,
+    WebhookDelivery,
+    new_id,
+    utcnow,
+)
 
 FINISHED = ("done", "failed")
 
@@ -106,29 +118,27 @@ def get_scan(session: Session, scan_id: str) -> Scan | None:
 # The worker's hot path (an attempt, a reuse) runs these statements, built once: SQLAlchemy then
 # only looks up their compiled form; an UPDATE's SET clause is the keys of its parameters.
 _LOCK = (
-    select(SCANS, UPLOADS)
+    select(*(SCANS.c[name] for name in SCAN_ROW_FIELDS), *(UPLOADS.c[name] for name in UPLOAD_ROW_FIELDS))
     .join_from(SCANS, UPLOADS, SCANS.c.upload_id == UPLOADS.c.id)
     .where(SCANS.c.id == bindparam("scan_id"))
     .with_for_update(of=SCANS)
 )
 _UPDATE_SCAN = update(SCANS).where(SCANS.c.id == bindparam("scan_id"))
 _UPDATE_UPLOAD = update(UPLOADS).where(UPLOADS.c.id == bindparam("upload_id"))
-_SCAN_WIDTH = len(SCANS.c)
+_SCAN_WIDTH = len(SCAN_ROW_FIELDS)
 
 
-def lock_scan(session: Session, scan_id: str) -> Scan | None:
+def lock_scan(session: Session, scan_id: str) -> ScanRow | None:
     """The scan and its upload, the scan's row locked (``FOR UPDATE OF scans``), read in one Core
-    statement: a detached copy, not in the session. Nothing set on it is saved; the worker's hot
-    path writes with Core statements (:func:`start_attempt`, :func:`reuse_scan`)."""
+    statement as plain copies (:class:`ScanRow`), not ORM instances: nothing set on them is saved.
+    The worker's hot path writes with Core statements (:func:`save_attempt`, :func:`reuse_scan`)."""
     row = session.connection().execute(_LOCK, {"scan_id": scan_id}).first()
     if row is None:
         return None
-    scan = Scan(**dict(zip(SCANS.c.keys(), row[:_SCAN_WIDTH], strict=True)))
-    scan.upload = Upload(**dict(zip(UPLOADS.c.keys(), row[_SCAN_WIDTH:], strict=True)))
-    return scan
+    return ScanRow(UploadRow(*row[_SCAN_WIDTH:]), *row[:_SCAN_WIDTH])
 
 
-def begin_attempt(session: Session, scan_id: str, retrying: bool = False) -> Scan | None:
+def begin_attempt(session: Session, scan_id: str, retrying: bool = False) -> ScanRow | None:
     """The scan locked, with this attempt counted but not yet written (:func:`save_attempt`, or
     :func:`reuse_scan` with its result); None when it is unknown or already finished.
 
@@ -147,16 +157,16 @@ def begin_attempt(session: Session, scan_id: str, retrying: bool = False) -> Sca
     return scan
 
 
-def _attempt(scan: Scan) -> dict[str, Any]:
+def _attempt(scan: ScanRow) -> dict[str, Any]:
     return {"attempts": scan.attempts, "worker_losses": scan.worker_losses, "started_at": scan.started_at}
 
 
-def save_attempt(session: Session, scan: Scan) -> None:
+def save_attempt(session: Session, scan: ScanRow) -> None:
     """Write :func:`begin_attempt`'s values: the scan is ``running``."""
     session.connection().execute(_UPDATE_SCAN, {"scan_id": scan.id, "status": scan.status, **_attempt(scan)})
 
 
-def start_attempt(session: Session, scan_id: str, retrying: bool = False) -> Scan | None:
+def start_attempt(session: Session, scan_id: str, retrying: bool = False) -> ScanRow | None:
     """Mark the scan running and count the attempt (:func:`begin_attempt` and :func:`save_attempt`);
     None when it is unknown or already finished."""
     scan = begin_attempt(session, scan_id, retrying)
@@ -165,13 +175,13 @@ def start_attempt(session: Session, scan_id: str, retrying: bool = False) -> Sca
     return scan
 
 
-def save_identity_keys(session: Session, upload: Upload) -> None:
+def save_identity_keys(session: Session, upload: UploadRow) -> None:
     """Write the keyed identity set on a detached upload (:func:`lock_scan`) while its raw fields exist."""
     if upload.uploader_keys is not None and _has_raw_identity(upload):
         session.connection().execute(_UPDATE_UPLOAD, {"upload_id": upload.id, "uploader_keys": upload.uploader_keys})
 
 
-def _has_raw_identity(upload: Upload) -> bool:
+def _has_raw_identity(upload: UploadRow) -> bool:
     return upload.uploader_name is not None or upload.uploader_emails is not None or upload.uploader_phones is not None
 
 
@@ -299,7 +309,7 @@ _ADD_DELIVERY = insert(DELIVERIES)
 
 
 def reuse_scan(
-    session: Session, scan: Scan, earlier: Reusable, source: str, context_key: str, min_severity: str
+    session: Session, scan: ScanRow, earlier: Reusable, source: str, context_key: str, min_severity: str
 ) -> None:
     """Give ``scan`` (locked: :func:`lock_scan`, or :func:`begin_attempt` whose attempt this writes
     too) the result of ``earlier`` (same bytes, rules and context), pointing at its own object: the
@@ -330,8 +340,10 @@ def reuse_scan(
         "finished_at": utcnow(),
     }
     conn.execute(_UPDATE_SCAN, {"scan_id": scan.id, **values})
-    for name, value in values.items():
-        setattr(scan, name, value)
+    scan.status, scan.failure_code, scan.failure_reason = "done", None, None
+    scan.sha256, scan.verdict, scan.severity = earlier.sha256, earlier.verdict, earlier.severity
+    scan.rule_pack_version, scan.report, scan.reused_from = earlier.rule_pack_version, report, earlier.id
+    scan.finished_at = values["finished_at"]
     # the finding rows are copied inside the database, in their order: nothing read, nothing sent back
     # but the types the review item lists
     types = conn.execute(_COPY_FINDINGS, {"scan_id": scan.id, "earlier_id": earlier.id}).scalars()
@@ -360,8 +372,6 @@ def reuse_scan(
         changes.update(uploader_ip=None, uploader_user_agent=None)  # never disclosed: not kept
     if changes:
         conn.execute(_UPDATE_UPLOAD, {"upload_id": upload.id, **changes})
-        for name, value in changes.items():
-            setattr(upload, name, value)
 
 
 def fail_scan(session: Session, scan_id: str, code: str, reason: str) -> Scan | None:

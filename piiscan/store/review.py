@@ -35,6 +35,7 @@ from piiscan.store.models import (
     Principal,
     ReviewItem,
     Scan,
+    ScanRow,
     Upload,
     new_id,
     utcnow,
@@ -118,13 +119,13 @@ def audit_entries(session: Session, target_id: str | None = None, limit: int = 2
 # -- the queue --------------------------------------------------------------------------------------
 
 
-def _flagged(scan: Scan, min_severity: str) -> bool:
+def _flagged(scan: Scan | ScanRow, min_severity: str) -> bool:
     if scan.verdict in (None, "clean", "error"):
         return False
     return SEVERITY_RANK.get(scan.severity or "none", 0) >= SEVERITY_RANK[min_severity]
 
 
-def _filled(scan: Scan, entity_types: Iterable[str]) -> dict[str, Any]:
+def _filled(scan: Scan | ScanRow, entity_types: Iterable[str]) -> dict[str, Any]:
     """What an item shows of its scan's result."""
     return {
         "verdict": scan.verdict,
@@ -179,7 +180,7 @@ _UPSERT_ITEM = {
 }
 
 
-def enqueue_reused(session: Session, scan: Scan, entity_types: Iterable[str], min_severity: str) -> bool:
+def enqueue_reused(session: Session, scan: ScanRow, entity_types: Iterable[str], min_severity: str) -> bool:
     """:func:`enqueue_finished_scan` for a scan whose result was written with Core statements (a
     reuse: ``scan`` is a detached copy, ``entity_types`` those of its finding rows), in one
     statement, nothing flushed. True when the scan has a review item now (flagged, or an abuse

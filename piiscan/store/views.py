@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from piiscan.store.models import Scan, WebhookDelivery
+from piiscan.store.models import Scan, ScanRow, WebhookDelivery
 
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def scan_document(scan: Scan, *, deliveries: bool = False) -> dict[str, Any]:
+def scan_document(scan: Scan | ScanRow, *, deliveries: bool = False) -> dict[str, Any]:
     upload = scan.upload
     doc: dict[str, Any] = {
         "scan_id": scan.id,
@@ -38,6 +38,7 @@ def scan_document(scan: Scan, *, deliveries: bool = False) -> dict[str, Any]:
         "finished_at": _iso(scan.finished_at),
     }
     if deliveries:
+        assert isinstance(scan, Scan), "a scan's deliveries are read from the ORM"
         doc["webhook_deliveries"] = [delivery_document(d) for d in scan.deliveries]
     return doc
 

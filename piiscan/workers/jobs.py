@@ -25,7 +25,7 @@ from piiscan.scanner.model import Finding
 from piiscan.scanner.pipeline import Scanner
 from piiscan.storage import StorageError, StorageUnavailableError
 from piiscan.store import repo, retention, review
-from piiscan.store.models import Scan, Upload, WebhookDelivery, utcnow
+from piiscan.store.models import Scan, ScanRow, Upload, UploadRow, WebhookDelivery, utcnow
 from piiscan.store.views import scan_document
 from piiscan.workers import webhooks
 from piiscan.workers.services import Services
@@ -60,7 +60,7 @@ def backoff_s(retries: int, base: float, cap: float) -> float:
     return delay * (0.5 + random.random() / 2)
 
 
-def context_of(upload: Upload, keys: EvidenceKeys | None = None) -> ScanContext:
+def context_of(upload: Upload | UploadRow, keys: EvidenceKeys | None = None) -> ScanContext:
     """The scan context of an upload: its raw identity while the first scan runs, afterwards (a
     rescan) the identity's keyed hashes, which give the same owners without the values."""
     visibility = upload.visibility if upload.visibility in ("public", "unlisted", "private") else "public"
@@ -93,7 +93,9 @@ def context_key(context: ScanContext, secret: str, stop_at_critical: bool = Fals
     return hmac.new(secret.encode(), b"piiscan-context:" + canonical.encode(), hashlib.sha256).hexdigest()
 
 
-def keep_identity_keys(upload: Upload, keys: EvidenceKeys, own: list[tuple[str, str]] | None = None) -> None:
+def keep_identity_keys(
+    upload: Upload | UploadRow, keys: EvidenceKeys, own: list[tuple[str, str]] | None = None
+) -> None:
     """Store the uploader identity as keyed hashes before the raw fields are erased (first scan only)."""
     if not (upload.uploader_name or upload.uploader_emails or upload.uploader_phones):
         return
@@ -118,7 +120,7 @@ def finding_hashes(keys: EvidenceKeys, findings: list[Finding]) -> repo.Hashes:
     return [keys.hash_finding(f.entity_type, f.text) for f in findings]
 
 
-def _queue_webhook(session: Session, scan: Scan, event: str) -> str | None:
+def _queue_webhook(session: Session, scan: Scan | ScanRow, event: str) -> str | None:
     url = scan.upload.callback_url
     if not url:
         return None
@@ -126,7 +128,7 @@ def _queue_webhook(session: Session, scan: Scan, event: str) -> str | None:
     return repo.queue_delivery(session, scan.id, event, url, body)
 
 
-def _reuse_by_checksum(services: Services, session: Session, scan: Scan, job: _Job, rules: str, key: str) -> bool:
+def _reuse_by_checksum(services: Services, session: Session, scan: ScanRow, job: _Job, rules: str, key: str) -> bool:
     """Reuse an earlier result when the store vouches for the bytes' SHA-256 (S3 ``ChecksumSHA256``),
     without downloading them; False (and nothing changed) when it keeps none, or anything is off:
     the download path then decides, and reports storage errors where it always did.
