@@ -351,7 +351,9 @@ class ScanRow:
     started_at: datetime | None
     created_at: datetime
     finished_at: datetime | None
+    has_review_item: bool
+    """An item existed when the scan was read (an abuse report made it): it is refilled on a reuse."""
 
 
 UPLOAD_ROW_FIELDS = tuple(UploadRow.__dataclass_fields__)
-SCAN_ROW_FIELDS = tuple(name for name in ScanRow.__dataclass_fields__ if name != "upload")
+SCAN_ROW_FIELDS = tuple(name for name in ScanRow.__dataclass_fields__ if name not in ("upload", "has_review_item"))

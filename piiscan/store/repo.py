@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Select, Table, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
 
 from piiscan.store import review
 from piiscan.store.db import Database
@@ -21,6 +22,7 @@ from piiscan.store.models import (
     SCAN_ROW_FIELDS,
     UPLOAD_ROW_FIELDS,
     FindingRow,
+    ReviewItem,
     Scan,
     ScanRow,
     Upload,
@@ -30,6 +32,7 @@ from piiscan.store.models import (
     new_id,
     utcnow,
 )
+from piiscan.store.views import webhook_body
 
 FINISHED = ("done", "failed")
 
@@ -38,6 +41,7 @@ UPLOADS: Table = Upload.__table__  # type: ignore[assignment]
 FINDINGS: Table = FindingRow.__table__  # type: ignore[assignment]
 VERDICTS: Table = VerdictRow.__table__  # type: ignore[assignment]
 DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
+ITEMS: Table = ReviewItem.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,14 +122,19 @@ def get_scan(session: Session, scan_id: str) -> Scan | None:
 # The worker's hot path (an attempt, a reuse) runs these statements, built once: SQLAlchemy then
 # only looks up their compiled form; an UPDATE's SET clause is the keys of its parameters.
 _LOCK = (
-    select(*(SCANS.c[name] for name in SCAN_ROW_FIELDS), *(UPLOADS.c[name] for name in UPLOAD_ROW_FIELDS))
+    select(
+        *(SCANS.c[name] for name in SCAN_ROW_FIELDS),
+        # stable while the scan is locked: an abuse report locks the scan before it makes an item
+        exists().where(ITEMS.c.scan_id == SCANS.c.id).label("has_review_item"),
+        *(UPLOADS.c[name] for name in UPLOAD_ROW_FIELDS),
+    )
     .join_from(SCANS, UPLOADS, SCANS.c.upload_id == UPLOADS.c.id)
     .where(SCANS.c.id == bindparam("scan_id"))
     .with_for_update(of=SCANS)
 )
 _UPDATE_SCAN = update(SCANS).where(SCANS.c.id == bindparam("scan_id"))
 _UPDATE_UPLOAD = update(UPLOADS).where(UPLOADS.c.id == bindparam("upload_id"))
-_SCAN_WIDTH = len(SCAN_ROW_FIELDS)
+_SCAN_WIDTH = len(SCAN_ROW_FIELDS) + 1
 
 
 def lock_scan(session: Session, scan_id: str) -> ScanRow | None:
@@ -205,11 +214,25 @@ class Reusable:
     report: dict[str, Any] | None
     uploader_keys: dict[str, Any] | None
     """The earlier upload's keyed identity (the same identity: the context key is the same)."""
+    finding_types: str | None
+    """The entity types of its finding rows, comma-separated (None without findings)."""
+
+    @property
+    def entity_types(self) -> set[str]:
+        return set(self.finding_types.split(",")) if self.finding_types else set()
 
 
 _REUSED_COLUMNS = ("id", "sha256", "media_type", "size", "pages", "verdict", "severity", "rule_pack_version")
 _FIND_REUSABLE = (
-    select(*(SCANS.c[name] for name in _REUSED_COLUMNS), SCANS.c.elapsed_ms, SCANS.c.report, UPLOADS.c.uploader_keys)
+    select(
+        *(SCANS.c[name] for name in _REUSED_COLUMNS),
+        SCANS.c.elapsed_ms,
+        SCANS.c.report,
+        UPLOADS.c.uploader_keys,
+        select(func.aggregate_strings(FINDINGS.c.entity_type, ","))
+        .where(FINDINGS.c.scan_id == SCANS.c.id)
+        .scalar_subquery(),
+    )
     .join_from(SCANS, UPLOADS, SCANS.c.upload_id == UPLOADS.c.id)
     .where(
         SCANS.c.sha256 == bindparam("sha256"),
@@ -231,7 +254,7 @@ def find_reusable(
     """A finished scan of the same bytes, rules and context whose result can be reused."""
     params = {"sha256": sha256, "rule_pack_version": rule_pack_version, "context_key": context_key, "exclude": exclude}
     row = session.connection().execute(_FIND_REUSABLE, params).first()
-    return None if row is None else Reusable(*row)
+    return None if row is None else Reusable(*cast(tuple[Any, ...], row))
 
 
 def _finish(scan: Scan) -> None:
@@ -293,42 +316,99 @@ def replace_result(session: Session, scan: Scan, report: dict[str, Any], hashes:
     _apply_report(scan, report, hashes, "rescan")
 
 
-_FINDING_COPY = tuple(c.name for c in FINDINGS.c if c.name not in ("id", "scan_id"))
-_COPY_FINDINGS = (
-    insert(FINDINGS)
-    .from_select(
-        ("scan_id", *_FINDING_COPY),
-        select(bindparam("scan_id", type_=FINDINGS.c.scan_id.type), *(FINDINGS.c[name] for name in _FINDING_COPY))
-        .where(FINDINGS.c.scan_id == bindparam("earlier_id"))
-        .order_by(FINDINGS.c.id),
-    )
-    .returning(FINDINGS.c.entity_type)
+# A reuse's writes. Every value is a parameter (defaults too): on PostgreSQL they run as one
+# statement of data-modifying CTEs, where SQLAlchemy fills in no Python-side default. No parameter
+# is named like a column of a table written here (SQLAlchemy would add it to that table's SET).
+_REUSE_SET = (
+    "status",
+    "failure_code",
+    "failure_reason",
+    "attempts",
+    "worker_losses",
+    "started_at",
+    "sha256",
+    "media_type",
+    "size",
+    "pages",
+    "verdict",
+    "severity",
+    "rule_pack_version",
+    "elapsed_ms",
+    "context_key",
+    "report",
+    "reused_from",
+    "finished_at",
 )
-_ADD_VERDICT = insert(VERDICTS)
-_ADD_DELIVERY = insert(DELIVERIES)
+_REUSE_SCAN = (
+    update(SCANS)
+    .where(SCANS.c.id == bindparam("for_scan"))
+    .values({name: bindparam(f"scan_{name}", type_=SCANS.c[name].type) for name in _REUSE_SET})
+    .values(updated_at=bindparam("now", type_=SCANS.c.updated_at.type))
+)
+_FINDING_COPY = tuple(c.name for c in FINDINGS.c if c.name not in ("id", "scan_id"))
+_COPY_FINDINGS = insert(FINDINGS).from_select(  # inside the database, in their order: nothing read or sent
+    ("scan_id", *_FINDING_COPY),
+    select(bindparam("for_scan", type_=FINDINGS.c.scan_id.type), *(FINDINGS.c[name] for name in _FINDING_COPY))
+    .where(FINDINGS.c.scan_id == bindparam("earlier_id"))
+    .order_by(FINDINGS.c.id),
+)
+_VERDICT_SET = ("verdict", "severity", "rule_pack_version", "rules", "decided_by")
+_ADD_VERDICT = insert(VERDICTS).values(
+    scan_id=bindparam("for_scan"),
+    created_at=bindparam("now", type_=VERDICTS.c.created_at.type),
+    **{name: bindparam(f"verdict_{name}", type_=VERDICTS.c[name].type) for name in _VERDICT_SET},
+)
+_DELIVERY_SET = ("id", "event", "url", "body", "status", "attempts")
+_ADD_DELIVERY = insert(DELIVERIES).values(
+    scan_id=bindparam("for_scan"),
+    created_at=bindparam("now", type_=DELIVERIES.c.created_at.type),
+    updated_at=bindparam("now", type_=DELIVERIES.c.updated_at.type),
+    **{name: bindparam(f"delivery_{name}", type_=DELIVERIES.c[name].type) for name in _DELIVERY_SET},
+)
+_TOGETHER: dict[tuple[UpdateBase, ...], Select[Any]] = {}
+
+
+def _write_reuse(conn: Connection, writes: tuple[UpdateBase, ...], params: dict[str, Any]) -> None:
+    """The reuse's writes. On PostgreSQL one statement (data-modifying CTEs: one round trip, one
+    snapshot, so no write may depend on another's; none does) that also turns off this
+    transaction's commit wait (``set_config('synchronous_commit', 'off', true)``, as ``SET LOCAL``);
+    elsewhere the same statements one by one."""
+    if conn.dialect.name != "postgresql":
+        for write in writes:
+            conn.execute(write, params)
+        return
+    together = _TOGETHER.get(writes)
+    if together is None:  # built once per combination (of six): later calls only look it up
+        ctes = [write.cte(f"reuse_{i}") for i, write in enumerate(writes)]
+        together = _TOGETHER[writes] = select(func.set_config("synchronous_commit", "off", True)).add_cte(*ctes)
+    conn.execute(together, params)
 
 
 def reuse_scan(
     session: Session, scan: ScanRow, earlier: Reusable, source: str, context_key: str, min_severity: str
-) -> None:
+) -> str | None:
     """Give ``scan`` (locked: :func:`lock_scan`, or :func:`begin_attempt` whose attempt this writes
     too) the result of ``earlier`` (same bytes, rules and context), pointing at its own object: the
     report, copies of the finding rows (keyed hashes included), a verdict row, the review item when
-    flagged (:func:`review.enqueue_reused`), the uploader's raw identity erased. Core statements, no
-    ORM flush; ``scan`` gets the values written, for the webhook's document.
+    flagged or made by an abuse report (:func:`review.reused_item`), the uploader's raw identity
+    erased, and the ``scan.completed`` webhook queued when the upload has a callback URL (its
+    delivery id is returned). ``scan`` gets the values written, for the webhook's document.
 
-    The transaction commits without waiting for its WAL flush (PostgreSQL's ``synchronous_commit``
-    off, for this transaction only): a reuse lost to a database crash in the next few hundred
-    milliseconds leaves the scan queued or running, and the sweeper runs it again, reusing again.
-    The flush wait (about 4 ms on a laptop disk) would be most of a reuse's cost."""
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    One statement on PostgreSQL (:func:`_write_reuse`), and a second one when the upload has
+    something to erase. The transaction commits without waiting for its WAL flush (PostgreSQL's
+    ``synchronous_commit`` off, for this transaction only): a reuse lost to a database crash in the
+    next few hundred milliseconds leaves the scan queued or running, and the sweeper runs it
+    again, reusing again. The flush wait (about 4 ms on a laptop disk) would be most of a reuse's cost."""
     report = dict(earlier.report or {})
     report["source"] = source
     report["reused_from"] = earlier.id
-    values: dict[str, Any] = {
-        **_attempt(scan),  # this attempt's count, when it is the one reusing (one UPDATE for both)
+    now = utcnow()
+    scan.status, scan.failure_code, scan.failure_reason = "done", None, None
+    scan.sha256, scan.verdict, scan.severity = earlier.sha256, earlier.verdict, earlier.severity
+    scan.rule_pack_version, scan.report, scan.reused_from = earlier.rule_pack_version, report, earlier.id
+    scan.finished_at = now
+    values = {
+        **_attempt(scan),  # this attempt's count, when it is the one reusing
         "status": "done",
         "failure_code": None,
         "failure_reason": None,
@@ -337,29 +417,32 @@ def reuse_scan(
         "context_key": context_key,
         "report": report,
         "reused_from": earlier.id,
-        "finished_at": utcnow(),
+        "finished_at": now,
     }
-    conn.execute(_UPDATE_SCAN, {"scan_id": scan.id, **values})
-    scan.status, scan.failure_code, scan.failure_reason = "done", None, None
-    scan.sha256, scan.verdict, scan.severity = earlier.sha256, earlier.verdict, earlier.severity
-    scan.rule_pack_version, scan.report, scan.reused_from = earlier.rule_pack_version, report, earlier.id
-    scan.finished_at = values["finished_at"]
-    # the finding rows are copied inside the database, in their order: nothing read, nothing sent back
-    # but the types the review item lists
-    types = conn.execute(_COPY_FINDINGS, {"scan_id": scan.id, "earlier_id": earlier.id}).scalars()
-    entity_types = set(types)
-    conn.execute(
-        _ADD_VERDICT,
-        {
-            "scan_id": scan.id,
-            "verdict": earlier.verdict or "error",
-            "severity": earlier.severity or "none",
-            "rule_pack_version": earlier.rule_pack_version,
-            "rules": report.get("rules", []),
-            "decided_by": "scanner",
-        },
-    )
-    has_item = review.enqueue_reused(session, scan, entity_types, min_severity)
+    params: dict[str, Any] = {
+        "for_scan": scan.id,
+        "earlier_id": earlier.id,
+        "now": now,
+        **{f"scan_{name}": value for name, value in values.items()},
+        "verdict_verdict": earlier.verdict or "error",
+        "verdict_severity": earlier.severity or "none",
+        "verdict_rule_pack_version": earlier.rule_pack_version,
+        "verdict_rules": report.get("rules", []),
+        "verdict_decided_by": "scanner",
+    }
+    writes: tuple[UpdateBase, ...] = (_REUSE_SCAN, _COPY_FINDINGS, _ADD_VERDICT)
+    item = review.reused_item(scan, earlier.entity_types, min_severity, now, session.get_bind().dialect.name)
+    if item is not None:
+        writes += (item[0],)
+        params.update(item[1])
+    delivery_id = None
+    url = scan.upload.callback_url
+    if url:
+        delivery_id = new_id()
+        writes += (_ADD_DELIVERY,)
+        params.update(_delivery(delivery_id, "scan.completed", url, webhook_body(scan, "scan.completed")))
+    conn = session.connection()
+    _write_reuse(conn, writes, params)
     upload = scan.upload
     changes: dict[str, Any] = {}
     if earlier.uploader_keys:
@@ -368,10 +451,22 @@ def reuse_scan(
         changes["uploader_keys"] = upload.uploader_keys  # kept by the worker before the erasure below
     if _has_raw_identity(upload):
         changes.update(uploader_name=None, uploader_emails=None, uploader_phones=None)
-    if not has_item and (upload.uploader_ip is not None or upload.uploader_user_agent is not None):
-        changes.update(uploader_ip=None, uploader_user_agent=None)  # never disclosed: not kept
+    if item is None and (upload.uploader_ip is not None or upload.uploader_user_agent is not None):
+        changes.update(uploader_ip=None, uploader_user_agent=None)  # never disclosed without an item: not kept
     if changes:
         conn.execute(_UPDATE_UPLOAD, {"upload_id": upload.id, **changes})
+    return delivery_id
+
+
+def _delivery(delivery_id: str, event: str, url: str, body: str) -> dict[str, Any]:
+    return {
+        "delivery_id": delivery_id,
+        "delivery_event": event,
+        "delivery_url": url,
+        "delivery_body": body,
+        "delivery_status": "pending",
+        "delivery_attempts": 0,
+    }
 
 
 def fail_scan(session: Session, scan_id: str, code: str, reason: str) -> Scan | None:
@@ -412,10 +507,8 @@ def add_delivery(session: Session, scan: Scan, event: str, url: str, body: str) 
 def queue_delivery(session: Session, scan_id: str, event: str, url: str, body: str) -> str:
     """:func:`add_delivery` in one Core INSERT, nothing flushed (the worker's paths); its id."""
     delivery_id = new_id()
-    session.connection().execute(
-        _ADD_DELIVERY,
-        {"id": delivery_id, "scan_id": scan_id, "event": event, "url": url, "body": body, "status": "pending"},
-    )
+    params = {"for_scan": scan_id, "now": utcnow(), **_delivery(delivery_id, event, url, body)}
+    session.connection().execute(_ADD_DELIVERY, params)
     return delivery_id
 
 

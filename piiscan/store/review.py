@@ -24,6 +24,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
 
 from piiscan.settings import Grant
 from piiscan.store.models import (
@@ -170,29 +171,43 @@ def enqueue_finished_scan(
 
 
 _ITEMS: Table = ReviewItem.__table__  # type: ignore[assignment]
-_FILLED = ("verdict", "severity", "severity_rank", "entity_types", "updated_at")
-_REFILL_ITEM = update(_ITEMS).where(_ITEMS.c.scan_id == bindparam("item_scan_id")).returning(_ITEMS.c.id)
+_FILLED = ("verdict", "severity", "severity_rank", "entity_types")
+_FILL = {
+    **{name: bindparam(f"item_{name}", type_=_ITEMS.c[name].type) for name in _FILLED},
+    "updated_at": bindparam("now", type_=_ITEMS.c.updated_at.type),
+}
+_REFILL_ITEM = update(_ITEMS).where(_ITEMS.c.scan_id == bindparam("for_scan")).values(_FILL)
+_NEW_ITEM = {
+    "id": bindparam("item_new_id", type_=_ITEMS.c.id.type),
+    "scan_id": bindparam("for_scan", type_=_ITEMS.c.scan_id.type),
+    "tenant": bindparam("item_tenant", type_=_ITEMS.c.tenant.type),
+    "status": bindparam("item_status", type_=_ITEMS.c.status.type),
+    "priority": bindparam("item_priority", type_=_ITEMS.c.priority.type),
+    "created_at": bindparam("now", type_=_ITEMS.c.created_at.type),
+    **_FILL,
+}
 _UPSERT_ITEM = {
-    name: upsert.on_conflict_do_update(
-        index_elements=[_ITEMS.c.scan_id], set_={column: upsert.excluded[column] for column in _FILLED}
+    name: upsert.values(_NEW_ITEM).on_conflict_do_update(
+        index_elements=[_ITEMS.c.scan_id], set_={column: upsert.excluded[column] for column in (*_FILLED, "updated_at")}
     )
     for name, upsert in (("postgresql", pg_insert(_ITEMS)), ("sqlite", sqlite_insert(_ITEMS)))
 }
 
 
-def enqueue_reused(session: Session, scan: ScanRow, entity_types: Iterable[str], min_severity: str) -> bool:
-    """:func:`enqueue_finished_scan` for a scan whose result was written with Core statements (a
-    reuse: ``scan`` is a detached copy, ``entity_types`` those of its finding rows), in one
-    statement, nothing flushed. True when the scan has a review item now (flagged, or an abuse
-    report made one before it finished); False: the caller erases the uploader's address and user
-    agent, as :func:`enqueue_finished_scan` does."""
-    conn = session.connection()
-    filled = {**_filled(scan, entity_types), "updated_at": utcnow()}
-    if not _flagged(scan, min_severity):  # an item made by an abuse report is filled all the same
-        return conn.execute(_REFILL_ITEM, {"item_scan_id": scan.id, **filled}).first() is not None
-    item = {"id": new_id(), "scan_id": scan.id, "tenant": scan.tenant, "status": "pending", "priority": 0, **filled}
-    conn.execute(_UPSERT_ITEM[conn.dialect.name], item)
-    return True
+def reused_item(
+    scan: ScanRow, entity_types: Iterable[str], min_severity: str, now: datetime, dialect: str
+) -> tuple[UpdateBase, dict[str, Any]] | None:
+    """:func:`enqueue_finished_scan` for a reuse written with Core statements (``scan``: the locked
+    copy with its new result; ``entity_types``: those of its finding rows): the statement and its
+    parameters that create or refill the scan's item, or None when it has none and needs none (the
+    caller then erases the uploader's address and user agent, as :func:`enqueue_finished_scan` does)."""
+    params = {"for_scan": scan.id, "now": now, **{f"item_{k}": v for k, v in _filled(scan, entity_types).items()}}
+    if _flagged(scan, min_severity):  # created, or refilled if an abuse report made it first
+        new = {"item_new_id": new_id(), "item_tenant": scan.tenant, "item_status": "pending", "item_priority": 0}
+        return _UPSERT_ITEM[dialect], {**params, **new}
+    if scan.has_review_item:  # made by an abuse report: filled all the same
+        return _REFILL_ITEM, params
+    return None
 
 
 @dataclass(frozen=True, slots=True)

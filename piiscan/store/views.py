@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from piiscan.store.models import Scan, ScanRow, WebhookDelivery
@@ -41,6 +42,11 @@ def scan_document(scan: Scan | ScanRow, *, deliveries: bool = False) -> dict[str
         assert isinstance(scan, Scan), "a scan's deliveries are read from the ORM"
         doc["webhook_deliveries"] = [delivery_document(d) for d in scan.deliveries]
     return doc
+
+
+def webhook_body(scan: Scan | ScanRow, event: str) -> str:
+    """The body of a scan's webhook: its document plus ``event``, compact, keys sorted."""
+    return json.dumps({"event": event, **scan_document(scan)}, sort_keys=True, separators=(",", ":"))
 
 
 def delivery_document(delivery: WebhookDelivery) -> dict[str, Any]:

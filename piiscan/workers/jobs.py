@@ -26,7 +26,7 @@ from piiscan.scanner.pipeline import Scanner
 from piiscan.storage import StorageError, StorageUnavailableError
 from piiscan.store import repo, retention, review
 from piiscan.store.models import Scan, ScanRow, Upload, UploadRow, WebhookDelivery, utcnow
-from piiscan.store.views import scan_document
+from piiscan.store.views import webhook_body
 from piiscan.workers import webhooks
 from piiscan.workers.services import Services
 
@@ -124,14 +124,16 @@ def _queue_webhook(session: Session, scan: Scan | ScanRow, event: str) -> str | 
     url = scan.upload.callback_url
     if not url:
         return None
-    body = json.dumps({"event": event, **scan_document(scan)}, sort_keys=True, separators=(",", ":"))
-    return repo.queue_delivery(session, scan.id, event, url, body)
+    return repo.queue_delivery(session, scan.id, event, url, webhook_body(scan, event))
 
 
-def _reuse_by_checksum(services: Services, session: Session, scan: ScanRow, job: _Job, rules: str, key: str) -> bool:
+def _reuse_by_checksum(
+    services: Services, session: Session, scan: ScanRow, job: _Job, rules: str, key: str
+) -> tuple[bool, str | None]:
     """Reuse an earlier result when the store vouches for the bytes' SHA-256 (S3 ``ChecksumSHA256``),
-    without downloading them; False (and nothing changed) when it keeps none, or anything is off:
-    the download path then decides, and reports storage errors where it always did.
+    without downloading them: ``(True, the webhook's delivery id)``. ``(False, None)`` (nothing
+    changed) when it keeps none, or anything is off: the download path then decides, and reports
+    storage errors where it always did.
 
     The hook's HEAD, which identified the announced version (ETag or version id), read the store's
     SHA-256 of it too (``Upload.sha256``): then there is no request to the store at all. Otherwise
@@ -141,16 +143,17 @@ def _reuse_by_checksum(services: Services, session: Session, scan: ScanRow, job:
         try:
             info = services.store.stat(job.bucket, job.key, job.version_id)
         except StorageError:
-            return False
+            return False, None
         if info.sha256 is None or (job.etag is not None and info.etag != job.etag):
-            return False
+            return False, None
         sha256 = info.sha256
     earlier = repo.find_reusable(session, sha256, rules, key, scan.id)
     if earlier is None:
-        return False
-    repo.reuse_scan(session, scan, earlier, f"s3://{job.bucket}/{job.key}", key, services.settings.review_min_severity)
+        return False, None
+    source = f"s3://{job.bucket}/{job.key}"
+    delivery_id = repo.reuse_scan(session, scan, earlier, source, key, services.settings.review_min_severity)
     log.info("scan %s reused the result of scan %s (store checksum, rules and context)", scan.id, earlier.id)
-    return True
+    return True, delivery_id
 
 
 def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOutcome:
@@ -191,9 +194,8 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
                 settings.stop_at_first_critical if stop is None else stop,
             )
             key = context_key(job.context, secret, job.stop_at_critical)
-            if _reuse_by_checksum(services, session, scan, job, scanner.rules.version, key):
-                # the attempt, the reuse and the webhook in one transaction: one commit, no download
-                delivery_id = _queue_webhook(session, scan, "scan.completed")
+            reused, delivery_id = _reuse_by_checksum(services, session, scan, job, scanner.rules.version, key)
+            if reused:  # the attempt, the reuse and the webhook in one transaction: one commit, no download
                 outcome = "reused"
             else:
                 repo.save_attempt(session, scan)
@@ -213,8 +215,7 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
                 locked = repo.lock_scan(session, scan_id)
                 if locked is None or locked.status in repo.FINISHED:
                     return "skipped"
-                repo.reuse_scan(session, locked, earlier, source, key, settings.review_min_severity)
-                delivery_id = _queue_webhook(session, locked, "scan.completed")
+                delivery_id = repo.reuse_scan(session, locked, earlier, source, key, settings.review_min_severity)
                 log.info("scan %s reused the result of scan %s (same bytes, rules and context)", scan_id, earlier.id)
         if earlier is None:
             output = scanner.scan(downloaded.read_bytes(), source, job.context, stop_at_critical=job.stop_at_critical)
