@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,6 +61,10 @@ class Upload(Base):
     version_id: Mapped[str | None] = mapped_column(String(255))
     etag: Mapped[str | None] = mapped_column(String(255))
     size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    """The hex SHA-256 of this version as the store verified it on upload (S3 ``ChecksumSHA256``,
+    :attr:`piiscan.storage.ObjectInfo.sha256`), read by the hook's HEAD together with the ETag and
+    version id that identify the version; None when the store keeps none. Never from the request."""
     origin: Mapped[str] = mapped_column(String(20))
     """``api`` (a scan request) or ``s3_event`` (a bucket notification)."""
     visibility: Mapped[str | None] = mapped_column(String(20))
@@ -294,3 +299,61 @@ class AuditEntry(Base):
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[str] = mapped_column(String(64), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+# -- plain copies of rows ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class UploadRow:
+    """An upload as the worker's hot path reads it with Core (no ORM instance: building one costs
+    more than the statement): a copy, never saved by itself."""
+
+    id: str
+    tenant: str
+    bucket: str
+    object_key: str
+    version_id: str | None
+    etag: str | None
+    sha256: str | None
+    visibility: str | None
+    uploader_id: str | None
+    uploader_name: str | None
+    uploader_emails: list[str] | None
+    uploader_phones: list[str] | None
+    uploader_ip: str | None
+    uploader_user_agent: str | None
+    uploader_keys: dict[str, Any] | None
+    callback_url: str | None
+    stop_at_first_critical: bool | None
+
+
+@dataclass(slots=True)
+class ScanRow:
+    """A scan (and its upload) as the worker's hot path reads and writes it with Core; the fields
+    :func:`piiscan.store.views.scan_document` shows. A copy, never saved by itself."""
+
+    upload: UploadRow = field(repr=False)
+    id: str
+    tenant: str
+    status: str
+    attempts: int
+    worker_losses: int
+    failure_code: str | None
+    failure_reason: str | None
+    sha256: str | None
+    verdict: str | None
+    severity: str | None
+    rule_pack_version: str | None
+    report: dict[str, Any] | None
+    reused_from: str | None
+    rescans: int
+    started_at: datetime | None
+    created_at: datetime
+    finished_at: datetime | None
+    has_review_item: bool
+    """An item existed when the scan was read (an abuse report made it): it is refilled on a reuse."""
+
+
+UPLOAD_ROW_FIELDS = tuple(UploadRow.__dataclass_fields__)
+SCAN_ROW_FIELDS = tuple(name for name in ScanRow.__dataclass_fields__ if name not in ("upload", "has_review_item"))

@@ -15,12 +15,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
 
 from piiscan.settings import Grant
 from piiscan.store.models import (
@@ -32,7 +36,9 @@ from piiscan.store.models import (
     Principal,
     ReviewItem,
     Scan,
+    ScanRow,
     Upload,
+    new_id,
     utcnow,
 )
 
@@ -114,17 +120,25 @@ def audit_entries(session: Session, target_id: str | None = None, limit: int = 2
 # -- the queue --------------------------------------------------------------------------------------
 
 
-def _flagged(scan: Scan, min_severity: str) -> bool:
+def _flagged(scan: Scan | ScanRow, min_severity: str) -> bool:
     if scan.verdict in (None, "clean", "error"):
         return False
     return SEVERITY_RANK.get(scan.severity or "none", 0) >= SEVERITY_RANK[min_severity]
 
 
+def _filled(scan: Scan | ScanRow, entity_types: Iterable[str]) -> dict[str, Any]:
+    """What an item shows of its scan's result."""
+    return {
+        "verdict": scan.verdict,
+        "severity": scan.severity,
+        "severity_rank": SEVERITY_RANK.get(scan.severity or "none", 0),
+        "entity_types": "," + ",".join(sorted(set(entity_types))) + ",",
+    }
+
+
 def _fill(item: ReviewItem, scan: Scan) -> None:
-    item.verdict = scan.verdict
-    item.severity = scan.severity
-    item.severity_rank = SEVERITY_RANK.get(scan.severity or "none", 0)
-    item.entity_types = "," + ",".join(sorted({f.entity_type for f in scan.findings})) + ","
+    for name, value in _filled(scan, (f.entity_type for f in scan.findings)).items():
+        setattr(item, name, value)
 
 
 def enqueue_finished_scan(
@@ -154,6 +168,46 @@ def enqueue_finished_scan(
     _fill(item, scan)
     session.flush()
     return item
+
+
+_ITEMS: Table = ReviewItem.__table__  # type: ignore[assignment]
+_FILLED = ("verdict", "severity", "severity_rank", "entity_types")
+_FILL = {
+    **{name: bindparam(f"item_{name}", type_=_ITEMS.c[name].type) for name in _FILLED},
+    "updated_at": bindparam("now", type_=_ITEMS.c.updated_at.type),
+}
+_REFILL_ITEM = update(_ITEMS).where(_ITEMS.c.scan_id == bindparam("for_scan")).values(_FILL)
+_NEW_ITEM = {
+    "id": bindparam("item_new_id", type_=_ITEMS.c.id.type),
+    "scan_id": bindparam("for_scan", type_=_ITEMS.c.scan_id.type),
+    "tenant": bindparam("item_tenant", type_=_ITEMS.c.tenant.type),
+    "status": bindparam("item_status", type_=_ITEMS.c.status.type),
+    "priority": bindparam("item_priority", type_=_ITEMS.c.priority.type),
+    "created_at": bindparam("now", type_=_ITEMS.c.created_at.type),
+    **_FILL,
+}
+_UPSERT_ITEM = {
+    name: upsert.values(_NEW_ITEM).on_conflict_do_update(
+        index_elements=[_ITEMS.c.scan_id], set_={column: upsert.excluded[column] for column in (*_FILLED, "updated_at")}
+    )
+    for name, upsert in (("postgresql", pg_insert(_ITEMS)), ("sqlite", sqlite_insert(_ITEMS)))
+}
+
+
+def reused_item(
+    scan: ScanRow, entity_types: Iterable[str], min_severity: str, now: datetime, dialect: str
+) -> tuple[UpdateBase, dict[str, Any]] | None:
+    """:func:`enqueue_finished_scan` for a reuse written with Core statements (``scan``: the locked
+    copy with its new result; ``entity_types``: those of its finding rows): the statement and its
+    parameters that create or refill the scan's item, or None when it has none and needs none (the
+    caller then erases the uploader's address and user agent, as :func:`enqueue_finished_scan` does)."""
+    params = {"for_scan": scan.id, "now": now, **{f"item_{k}": v for k, v in _filled(scan, entity_types).items()}}
+    if _flagged(scan, min_severity):  # created, or refilled if an abuse report made it first
+        new = {"item_new_id": new_id(), "item_tenant": scan.tenant, "item_status": "pending", "item_priority": 0}
+        return _UPSERT_ITEM[dialect], {**params, **new}
+    if scan.has_review_item:  # made by an abuse report: filled all the same
+        return _REFILL_ITEM, params
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from piiscan.store.models import Scan, WebhookDelivery
+from piiscan.store.models import Scan, ScanRow, WebhookDelivery
 
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def scan_document(scan: Scan, *, deliveries: bool = False) -> dict[str, Any]:
+def scan_document(scan: Scan | ScanRow, *, deliveries: bool = False) -> dict[str, Any]:
     upload = scan.upload
     doc: dict[str, Any] = {
         "scan_id": scan.id,
@@ -38,8 +39,14 @@ def scan_document(scan: Scan, *, deliveries: bool = False) -> dict[str, Any]:
         "finished_at": _iso(scan.finished_at),
     }
     if deliveries:
+        assert isinstance(scan, Scan), "a scan's deliveries are read from the ORM"
         doc["webhook_deliveries"] = [delivery_document(d) for d in scan.deliveries]
     return doc
+
+
+def webhook_body(scan: Scan | ScanRow, event: str) -> str:
+    """The body of a scan's webhook: its document plus ``event``, compact, keys sorted."""
+    return json.dumps({"event": event, **scan_document(scan)}, sort_keys=True, separators=(",", ":"))
 
 
 def delivery_document(delivery: WebhookDelivery) -> dict[str, Any]:

@@ -25,8 +25,8 @@ from piiscan.scanner.model import Finding
 from piiscan.scanner.pipeline import Scanner
 from piiscan.storage import StorageError, StorageUnavailableError
 from piiscan.store import repo, retention, review
-from piiscan.store.models import Scan, Upload, WebhookDelivery, utcnow
-from piiscan.store.views import scan_document
+from piiscan.store.models import Scan, ScanRow, Upload, UploadRow, WebhookDelivery, utcnow
+from piiscan.store.views import webhook_body
 from piiscan.workers import webhooks
 from piiscan.workers.services import Services
 
@@ -60,7 +60,7 @@ def backoff_s(retries: int, base: float, cap: float) -> float:
     return delay * (0.5 + random.random() / 2)
 
 
-def context_of(upload: Upload, keys: EvidenceKeys | None = None) -> ScanContext:
+def context_of(upload: Upload | UploadRow, keys: EvidenceKeys | None = None) -> ScanContext:
     """The scan context of an upload: its raw identity while the first scan runs, afterwards (a
     rescan) the identity's keyed hashes, which give the same owners without the values."""
     visibility = upload.visibility if upload.visibility in ("public", "unlisted", "private") else "public"
@@ -93,7 +93,9 @@ def context_key(context: ScanContext, secret: str, stop_at_critical: bool = Fals
     return hmac.new(secret.encode(), b"piiscan-context:" + canonical.encode(), hashlib.sha256).hexdigest()
 
 
-def keep_identity_keys(upload: Upload, keys: EvidenceKeys, own: list[tuple[str, str]] | None = None) -> None:
+def keep_identity_keys(
+    upload: Upload | UploadRow, keys: EvidenceKeys, own: list[tuple[str, str]] | None = None
+) -> None:
     """Store the uploader identity as keyed hashes before the raw fields are erased (first scan only)."""
     if not (upload.uploader_name or upload.uploader_emails or upload.uploader_phones):
         return
@@ -118,38 +120,48 @@ def finding_hashes(keys: EvidenceKeys, findings: list[Finding]) -> repo.Hashes:
     return [keys.hash_finding(f.entity_type, f.text) for f in findings]
 
 
-def _queue_webhook(session: Session, scan: Scan, event: str) -> str | None:
+def _queue_webhook(session: Session, scan: Scan | ScanRow, event: str) -> str | None:
     url = scan.upload.callback_url
     if not url:
         return None
-    body = json.dumps({"event": event, **scan_document(scan)}, sort_keys=True, separators=(",", ":"))
-    return repo.add_delivery(session, scan, event, url, body).id
+    return repo.queue_delivery(session, scan.id, event, url, webhook_body(scan, event))
 
 
-def _reuse_by_checksum(services: Services, session: Session, scan: Scan, job: _Job, rules: str, key: str) -> bool:
+def _reuse_by_checksum(
+    services: Services, session: Session, scan: ScanRow, job: _Job, rules: str, key: str
+) -> tuple[bool, str | None]:
     """Reuse an earlier result when the store vouches for the bytes' SHA-256 (S3 ``ChecksumSHA256``),
-    without downloading them; False (and nothing changed) when it keeps none, or anything is off:
-    the download path then decides, and reports storage errors where it always did."""
-    try:
-        info = services.store.stat(job.bucket, job.key, job.version_id)
-    except StorageError:
-        return False
-    if info.sha256 is None or (job.etag is not None and info.etag != job.etag):
-        return False
-    with session.no_autoflush:  # the attempt's UPDATE goes out with the reuse's, in one flush
-        earlier = repo.find_reusable(session, info.sha256, rules, key, scan.id)
+    without downloading them: ``(True, the webhook's delivery id)``. ``(False, None)`` (nothing
+    changed) when it keeps none, or anything is off: the download path then decides, and reports
+    storage errors where it always did.
+
+    The hook's HEAD, which identified the announced version (ETag or version id), read the store's
+    SHA-256 of it too (``Upload.sha256``): then there is no request to the store at all. Otherwise
+    (a row from before that column, a store that kept no SHA-256 then) the worker asks with a HEAD."""
+    sha256 = scan.upload.sha256
+    if sha256 is None:
+        try:
+            info = services.store.stat(job.bucket, job.key, job.version_id)
+        except StorageError:
+            return False, None
+        if info.sha256 is None or (job.etag is not None and info.etag != job.etag):
+            return False, None
+        sha256 = info.sha256
+    earlier = repo.find_reusable(session, sha256, rules, key, scan.id)
     if earlier is None:
-        return False
-    repo.reuse_scan(session, scan, earlier, f"s3://{job.bucket}/{job.key}", key)
-    review.enqueue_finished_scan(session, scan, services.settings.review_min_severity)
+        return False, None
+    source = f"s3://{job.bucket}/{job.key}"
+    delivery_id = repo.reuse_scan(session, scan, earlier, source, key, services.settings.review_min_severity)
     log.info("scan %s reused the result of scan %s (store checksum, rules and context)", scan.id, earlier.id)
-    return True
+    return True, delivery_id
 
 
 def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOutcome:
     """Fetch, scan (or reuse an earlier result of the same bytes), persist, queue the webhook.
 
-    ``retrying``: this is the task's retry after a transient error (see :func:`repo.start_attempt`)."""
+    ``retrying``: this is the task's retry after a transient error (see :func:`repo.begin_attempt`).
+    The attempt and a reuse are Core statements on a detached copy of the scan (the hot path of a
+    rescan); a real scan's result goes through the ORM."""
     settings = services.settings
     secret = settings.webhook_secret.get_secret_value()
     keys = EvidenceKeys.from_settings(settings)
@@ -158,10 +170,11 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
     job: _Job | None = None
     scanner = services.scanner()  # loaded before the transaction below takes the scan's row lock
     with services.db.session() as session:
-        scan = repo.start_attempt(session, scan_id, retrying)
+        scan = repo.begin_attempt(session, scan_id, retrying)  # written below, or with the reuse
         if scan is None:
             return "skipped"
         if scan.worker_losses >= settings.scan_max_attempts:
+            repo.save_attempt(session, scan)
             reason = (
                 f"The worker stopped {scan.worker_losses} times while scanning this object (killed, out of memory "
                 f"or over the {settings.task_time_limit_s} s hard time limit); it is not tried again."
@@ -181,10 +194,12 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
                 settings.stop_at_first_critical if stop is None else stop,
             )
             key = context_key(job.context, secret, job.stop_at_critical)
-            if _reuse_by_checksum(services, session, scan, job, scanner.rules.version, key):
-                # the attempt, the reuse and the webhook in one transaction: one commit, no download
-                delivery_id = _queue_webhook(session, scan, "scan.completed")
+            reused, delivery_id = _reuse_by_checksum(services, session, scan, job, scanner.rules.version, key)
+            if reused:  # the attempt, the reuse and the webhook in one transaction: one commit, no download
                 outcome = "reused"
+            else:
+                repo.save_attempt(session, scan)
+                repo.save_identity_keys(session, upload)
     if outcome is not None or job is None:
         _dispatch_delivery(services, delivery_id)
         return outcome or "failed"
@@ -197,12 +212,10 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
         with services.db.session() as session:
             earlier = repo.find_reusable(session, downloaded.sha256, scanner.rules.version, key, scan_id)
             if earlier is not None:
-                current = session.get(Scan, scan_id, with_for_update=True)
-                if current is None or current.status in repo.FINISHED:
+                locked = repo.lock_scan(session, scan_id)
+                if locked is None or locked.status in repo.FINISHED:
                     return "skipped"
-                repo.reuse_scan(session, current, earlier, source, key)
-                review.enqueue_finished_scan(session, current, settings.review_min_severity)
-                delivery_id = _queue_webhook(session, current, "scan.completed")
+                delivery_id = repo.reuse_scan(session, locked, earlier, source, key, settings.review_min_severity)
                 log.info("scan %s reused the result of scan %s (same bytes, rules and context)", scan_id, earlier.id)
         if earlier is None:
             output = scanner.scan(downloaded.read_bytes(), source, job.context, stop_at_critical=job.stop_at_critical)

@@ -77,3 +77,41 @@ def test_cli_serve_refuses_unsafe_configuration(
     finally:
         get_settings.cache_clear()
     assert "PIISCAN_WEBHOOK_SECRET" in capsys.readouterr().err
+
+
+def test_embedded_reuse_writes_the_same_rows_one_statement_at_a_time(tmp_path: Path, scanner: Scanner) -> None:
+    """SQLite has no data-modifying CTEs: the reuse's writes go one by one (and its upsert is SQLite's)."""
+    from sqlalchemy import select
+
+    from piiscan.perf.rescan import RecordingDispatcher
+    from piiscan.store import repo
+    from piiscan.store.models import ReviewItem, Scan
+    from piiscan.workers import jobs
+
+    settings = embedded_settings(
+        Settings(database_url=f"sqlite:///{tmp_path / 'piiscan.db'}", local_storage_dir=str(tmp_path / "buckets"))
+    )
+    services = build_services(settings, RecordingDispatcher())
+    services.use_scanner(scanner)
+    data = (SAMPLES / "letter.png").read_bytes()
+    ids = []
+    for key in ("a/letter.png", "b/letter.png"):
+        info = services.store.put("uploads", key, data)
+        new = repo.NewUpload(
+            "demo", "uploads", key, info.version, info.version_id, info.etag, info.size, "api",
+            callback_url="http://127.0.0.1:9/hooks", uploader_ip="192.0.2.1",
+        )  # fmt: skip
+        ids.append(repo.request_scan(services.db, new)[0].id)
+    assert jobs.run_scan(services, ids[0]) == "done"
+    assert jobs.run_scan(services, ids[1]) == "reused"  # the local store keeps no SHA-256: downloaded, hashed
+    with services.db.session() as session:
+        first, second = (session.get(Scan, i) for i in ids)
+        assert first is not None and second is not None and second.reused_from == first.id
+        assert [(f.entity_type, f.masked, f.value_hash) for f in second.findings] == [
+            (f.entity_type, f.masked, f.value_hash) for f in first.findings
+        ]
+        assert [v.verdict for v in second.verdicts] == [first.verdict] and len(second.deliveries) == 1
+        items = {i.scan_id: i for i in session.scalars(select(ReviewItem))}
+        assert items[second.id].entity_types == items[first.id].entity_types != ",,"
+        assert second.upload.uploader_ip == "192.0.2.1"  # flagged: kept for a disclosure, as after the scan
+    services.db.dispose()

@@ -102,6 +102,7 @@ def _new_upload(
         uploader_ip=str(given.ip) if given.ip else None,
         uploader_user_agent=given.user_agent,
         stop_at_first_critical=stop_at_first_critical,
+        sha256=info.sha256,  # the store's, from the same HEAD as the version: lets a rescan skip its own HEAD
     )
 
 
