@@ -11,7 +11,8 @@ is by entity type, page and normalised value, in three passes, each label used o
 3. split labels: a found value may account for several labels it contains when together they
    make up at least 60% of it. The labels split what one finding reports as a whole: MRZ
    lines labelled one by one, an address labelled as street and city, a name labelled per field,
-   a phone number labelled per OCR word.
+   a phone number labelled per OCR word. A finding that covers two or more labels is matched so
+   before pass 2, which would otherwise pair it with the longest of them alone.
 
 A LOCATION label may also be matched by a STREET_ADDRESS finding: the peer corpus uses
 Presidio's vocabulary, where a postal address is a LOCATION. Identity numbers are one type,
@@ -232,12 +233,13 @@ def match(expected: Sequence[Entity], found: Sequence[Entity], evaluated: Iterab
                     used_f.add(best[1])
                     out.pairs.append((i, best[1]))
 
-    one_to_one(same=True)
-    one_to_one(same=False)
-    # Pass 3: a finding that covers several split labels (longest findings first).
-    for j, f, fn in sorted(fnd, key=lambda x: -len(x[2])):
-        if j in used_f or not fn:
-            continue
+    def split_labels(least: int) -> None:
+        """Pass 3: a finding that covers at least ``least`` split labels (longest findings first)."""
+        for j, f, fn in sorted(fnd, key=lambda x: -len(x[2])):
+            if j not in used_f and fn:
+                cover(j, f, fn, least)
+
+    def cover(j: int, f: Entity, fn: str, least: int) -> None:
         covered: dict[str, int] = {}
         for i, e, en in exp:
             if i in done_e or e.page != f.page or e.entity_type not in SPLIT_LABEL_TYPES or en in covered:
@@ -247,11 +249,18 @@ def match(expected: Sequence[Entity], found: Sequence[Entity], evaluated: Iterab
             if _contains(e.entity_type, fn, en):
                 covered[en] = i
         # The covered labels plus one separator between each must make up 60% of the finding.
-        if covered and sum(len(en) for en in covered) + len(covered) - 1 >= MIN_SHARE * len(fn):
+        if len(covered) >= least and sum(len(en) for en in covered) + len(covered) - 1 >= MIN_SHARE * len(fn):
             used_f.add(j)
             for i in covered.values():
                 done_e.add(i)
                 out.pairs.append((i, j))
+
+    one_to_one(same=True)
+    # A finding that is several split labels at once ("Jane Roe" for the labels "Jane" and "Roe")
+    # matches them all before pass 2 could pair it with the longest of them alone.
+    split_labels(least=2)
+    one_to_one(same=False)
+    split_labels(least=1)
     out.pairs.sort()
     out.missed = [i for i, _, _ in exp if i not in done_e]
     out.false = [j for j, f, _ in fnd if j not in used_f and f.entity_type in types]

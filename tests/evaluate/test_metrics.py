@@ -123,6 +123,13 @@ def test_split_labels_covered_by_one_finding() -> None:
     assert result.pairs == [] and result.false == [0]
 
 
+def test_a_finding_of_several_split_labels_matches_them_all_before_fuzzy_matching() -> None:
+    """The longer label alone is 60 % of the finding: pass 2 would pair them and leave the other label missed."""
+    names = [E("PERSON", "Jane"), E("PERSON", "Constance")]
+    result = match(names, [E("PERSON", "Jane Constance")], {"PERSON"})
+    assert result.pairs == [(0, 0), (1, 0)] and result.missed == []
+
+
 def test_location_label_matched_by_street_address() -> None:
     expected = [E("LOCATION", "100 MAIN STREET"), E("LOCATION", "ANYTOWN, MA, 02127"), E("LOCATION", "Boston")]
     found = [E("STREET_ADDRESS", "100 Main Street\nAnytown, MA, 02127"), E("STREET_ADDRESS", "1 Elm Rd")]
