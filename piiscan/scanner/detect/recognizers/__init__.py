@@ -7,7 +7,7 @@ from presidio_analyzer import EntityRecognizer
 
 from piiscan.scanner.detect.recognizers.address_block import AddressBlockRecognizer
 from piiscan.scanner.detect.recognizers.form_address import FormAddressRecognizer
-from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer
+from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer, NameTableRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
 from piiscan.scanner.detect.recognizers.handle_name import HandleNameRecognizer
 from piiscan.scanner.detect.recognizers.id_fields import CardNameRecognizer, LicenceNumberRecognizer
@@ -46,6 +46,7 @@ __all__ = [
     "MrzNameRecognizer",
     "MrzNumberRecognizer",
     "MrzRecognizer",
+    "NameTableRecognizer",
     "SplitEmailRecognizer",
     "StreetAddressRecognizer",
     "UsPlaceRecognizer",
@@ -77,6 +78,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         LocalPhoneRecognizer(supported_language=language),
         FormAddressRecognizer(supported_language=language),
         FormNameRecognizer(supported_language=language),
+        NameTableRecognizer(supported_language=language),
         HandleNameRecognizer(supported_language=language),
         AddressBlockRecognizer(supported_language=language),
         LabelledPlaceRecognizer(supported_language=language),
