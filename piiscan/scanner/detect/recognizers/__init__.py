@@ -10,7 +10,11 @@ from piiscan.scanner.detect.recognizers.form_address import FormAddressRecognize
 from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer, NameTableRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
 from piiscan.scanner.detect.recognizers.handle_name import HandleNameRecognizer
-from piiscan.scanner.detect.recognizers.id_fields import CardNameRecognizer, LicenceNumberRecognizer
+from piiscan.scanner.detect.recognizers.id_fields import (
+    CardNameRecognizer,
+    DocumentDiscriminatorRecognizer,
+    LicenceNumberRecognizer,
+)
 from piiscan.scanner.detect.recognizers.id_numbers import (
     EinRecognizer,
     HkIdRecognizer,
@@ -30,6 +34,7 @@ from piiscan.scanner.detect.recognizers.us_place import UsPlaceRecognizer
 __all__ = [
     "AddressBlockRecognizer",
     "CardNameRecognizer",
+    "DocumentDiscriminatorRecognizer",
     "EinRecognizer",
     "FormAddressRecognizer",
     "FormNameRecognizer",
@@ -68,6 +73,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         SplitEmailRecognizer(supported_language=language),
         CardNameRecognizer(supported_language=language),
         LicenceNumberRecognizer(supported_language=language),
+        DocumentDiscriminatorRecognizer(supported_language=language),
         LabelledIdRecognizer(supported_language=language),
         HkIdRecognizer(supported_language=language),
         LabelledSsnRecognizer(supported_language=language),
