@@ -18,6 +18,7 @@ from piiscan.scanner.detect.recognizers.id_fields import (
 from piiscan.scanner.detect.recognizers.id_numbers import (
     EinRecognizer,
     HkIdRecognizer,
+    HkNameCodeRecognizer,
     LabelledIdRecognizer,
     LabelledSsnRecognizer,
     MrzNumberRecognizer,
@@ -41,6 +42,7 @@ __all__ = [
     "GpsCoordinatesRecognizer",
     "HandleNameRecognizer",
     "HkIdRecognizer",
+    "HkNameCodeRecognizer",
     "LabelledIdRecognizer",
     "LabelledNameRecognizer",
     "LabelledPlaceRecognizer",
@@ -76,6 +78,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         DocumentDiscriminatorRecognizer(supported_language=language),
         LabelledIdRecognizer(supported_language=language),
         HkIdRecognizer(supported_language=language),
+        HkNameCodeRecognizer(supported_language=language),
         LabelledSsnRecognizer(supported_language=language),
         EinRecognizer(supported_language=language),
         MrzNumberRecognizer(supported_language=language),
