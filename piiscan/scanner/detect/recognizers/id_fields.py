@@ -110,7 +110,7 @@ class DocumentDiscriminatorRecognizer(OwnRecognizer):
     def find(self, text: str) -> list[RecognizerResult]:
         if "DD" not in text and "OD" not in text:
             return []
-        results = []
+        results: list[RecognizerResult] = []
         for match in _DISCRIMINATOR.finditer(text):
             if sum(ch.isdigit() for ch in match.group("value")) < _MIN_DISCRIMINATOR_DIGITS:
                 continue
