@@ -112,7 +112,9 @@ def _caption_above(text: str, position: int) -> str:
 
 
 # A name column headed in family-name order: "(Last, First, Middle)", "Surname, First name".
-_TABLE_HEADER = re.compile(r"(?i)(?:last|family|sur)[ \t]*(?:name)?[ \t]*,[ \t]*first")
+# found by its ", First" (a literal-led scan, a thirtieth of the whole pattern's cost), then the word before
+_TABLE_HEADER = re.compile(r",[ \t]*(?i:first)")
+_FAMILY_FIRST = re.compile(r"(?i)(?:last|family|sur)[ \t]*(?:name)?[ \t]*$")
 _TABLE_ROWS = 10
 """Lines under the header searched: a household table has a few rows after a line or two of
 header continuation."""
@@ -134,7 +136,10 @@ class NameTableRecognizer(OwnRecognizer):
     ENTITY = "PERSON"
 
     def find(self, text: str) -> list[RecognizerResult]:
-        header = _TABLE_HEADER.search(text)
+        header = next(
+            (m for m in _TABLE_HEADER.finditer(text) if _FAMILY_FIRST.search(text, max(0, m.start() - 20), m.start())),
+            None,
+        )
         if header is None:
             return []
         results = []

@@ -46,7 +46,7 @@ _MIN_DIGITS = 3
 # "5 DD 0012345678901234" / "DD: ..."; OCR reads DD as "OD" and may glue it to the value. The
 # value is a long run of capitals and digits, at times split once by a space.
 _DISCRIMINATOR = re.compile(
-    r"(?<![A-Za-z0-9])(?:5[ \t]*)?[DO]D[ \t]*:?[ \t]*"
+    r"(?<![A-Za-z])[DO]D[ \t]*:?[ \t]*"
     r"(?P<value>[A-Z0-9]{8,30}(?:[ \t](?=[A-Z]*\d)[A-Z0-9]{4,20})?)(?![A-Za-z0-9])"
 )
 _MIN_DISCRIMINATOR_DIGITS = 6
