@@ -127,7 +127,7 @@ _ROW = re.compile(
 
 class NameTableRecognizer(OwnRecognizer):
     """PERSON for the rows of a table whose name column is headed "(Last, First, Middle)": the
-    household table of a benefits form, "Doe Jane | Spouse | F | 01/02/80". The first two
+    household table of a benefits form, "Roe Dana | Spouse | F | 02/03/81". The first two
     capitalised words of a row that goes on with figures are the name, in the header's order."""
 
     name: str
