@@ -38,7 +38,7 @@ _NON_NAME_WORDS = frozenset(
             "relationship spouse employer employee applicant lender borrower landlord tenant recorded",
             "male female valid til until max min coinsurance copay member group plan amet sit dolor",
             "inn hotel corp corporation inc llc ltd gmbh company bank insurance road avenue lane ring",
-            "social security benefits tax wages federal",
+            "social security benefits tax wages federal project manager",
             # a document's own parts ("Part II", "Section 3")
             "part section chapter schedule appendix annex",
         )

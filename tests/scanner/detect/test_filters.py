@@ -334,6 +334,12 @@ def test_phones_under_an_organisation_heading(text: str, kept: bool) -> None:
     [
         ("Witness: Mr Tobias Lindqvist", "Mr Tobias Lindqvist", "Tobias Lindqvist"),
         ("Signed Tobias Lindqvist Jr today", "Tobias Lindqvist Jr", "Tobias Lindqvist"),
+        # a job title after the name: the NER runs the name and the position column together
+        (
+            "06/06/2006 Sales Lead\nTobias Lindqvist Project Manager 01/02/2007",
+            "Tobias Lindqvist Project",
+            "Tobias Lindqvist",
+        ),
     ],
 )
 def test_titles_without_vowels_are_trimmed(text: str, value: str, trimmed: str) -> None:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from piiscan.scanner.detect.recognizers import FormAddressRecognizer, FormNameRecognizer, LocalPhoneRecognizer
+from piiscan.scanner.detect.recognizers import (
+    FormAddressRecognizer,
+    FormNameRecognizer,
+    LocalPhoneRecognizer,
+    NameTableRecognizer,
+)
 from piiscan.scanner.model import TextSegment
 from piiscan.scanner.pipeline import Scanner
 
 
-def _values(recognizer: LocalPhoneRecognizer | FormAddressRecognizer | FormNameRecognizer, text: str) -> list[str]:
+def _values(
+    recognizer: LocalPhoneRecognizer | FormAddressRecognizer | FormNameRecognizer | NameTableRecognizer, text: str
+) -> list[str]:
     entity = recognizer.supported_entities[0]
     return [text[r.start : r.end] for r in recognizer.analyze(text, [entity])]
 
@@ -25,6 +32,9 @@ def _values(recognizer: LocalPhoneRecognizer | FormAddressRecognizer | FormNameR
         ("Phone: 555-0100-22", []),
         ("Tel. 2024-0001", []),
         ("Phone\nInvoice total\n555-0100", []),  # the label is two lines up
+        # no exchange starts with 0 or 1, but a number written after the empty area-code box is a phone
+        ("Home Phone Cell Phone\n( ) 155-0142 () 104-2231", ["155-0142", "104-2231"]),
+        ("Phone\nRef 155-0142", []),
     ],
 )
 def test_local_phone_needs_a_phone_label(text: str, expected: list[str]) -> None:
@@ -39,6 +49,10 @@ def test_local_phone_needs_a_phone_label(text: str, expected: list[str]) -> None
         ("City State ZIP Code", []),
         ("The City of Springfield State Fair", []),
         ("Main Street 12 Unit", []),
+        ("Landlord Name: Oak Homes\nAddress: 77 Willow Bend Telephone No.: ( ) 555-0199", ["77 Willow Bend"]),
+        ("Address: 77 Willow Bend Fax 555-0199", ["77 Willow Bend"]),
+        ("Address: Willow Bend Telephone", []),  # no house number
+        ("Address: 77 Willow Bend\n", []),  # no field label closes the value
     ],
 )
 def test_form_address_takes_values_between_field_labels(text: str, expected: list[str]) -> None:
@@ -74,6 +88,24 @@ def test_form_fields_are_found_through_the_detector(scanner: Scanner) -> None:
     assert ("PERSON", "Alejandro Rosalez") in found
     assert ("PHONE_NUMBER", "555-0100") in found
     assert ("LOCATION", "Glendale") in found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Name\n(Last, First, Middle) Relationship M/F Date of Birth\n\n"
+            "Roe Dana setF | F | 02/03/81 | 123-45-6789\nRoe Milo Son | M | 04/05/09 |\n\nMailing Address City\n",
+            ["Roe Dana", "Roe Milo"],
+        ),
+        ("Surname, First name Age\nQuill Avery K 34\n", ["Quill Avery K"]),
+        ("(Last, First) Relationship\nRoe Dana Spouse\n", []),  # a row goes on with figures
+        ("(Last, First) Date\nDate Due 01/02/03\n", []),  # form words
+        ("Roe Dana | Spouse | 02/03/81\n", []),  # no header naming the column
+    ],
+)
+def test_name_table_takes_the_rows_under_a_last_first_header(text: str, expected: list[str]) -> None:
+    assert _values(NameTableRecognizer(), text) == expected
 
 
 def test_form_recognizers_ignore_unrequested_entities() -> None:

@@ -7,7 +7,12 @@ import pytest
 
 from piiscan.scanner.detect.filters import join_places, ner_noise, plausible_person
 from piiscan.scanner.detect.nlp import ner_piece, ner_spans
-from piiscan.scanner.detect.recognizers import CardNameRecognizer, LicenceNumberRecognizer, UsPlaceRecognizer
+from piiscan.scanner.detect.recognizers import (
+    CardNameRecognizer,
+    DocumentDiscriminatorRecognizer,
+    LicenceNumberRecognizer,
+    UsPlaceRecognizer,
+)
 from piiscan.scanner.detect.recognizers.id_fields import looks_like_card
 from piiscan.scanner.masking import mask
 from piiscan.scanner.model import Finding, TextSegment
@@ -62,6 +67,24 @@ def test_licence_number_after_its_label(text: str, value: str) -> None:
 )
 def test_licence_label_without_a_number(text: str) -> None:
     assert LicenceNumberRecognizer().analyze(text, ["US_DRIVER_LICENSE"]) == []
+
+
+_CARD = "DRIVER LICENSE\nDOB: 02/03/1990 EXP: 02/03/2030 CLASS: D\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (_CARD + "5 DD 00412398765432101", "00412398765432101"),
+        (_CARD + "OD: 7731904518822 = ORGAN DONOR", "7731904518822"),  # OCR read DD as OD
+        (_CARD + "5 DDQRSTUV812PK 0042199XY0202 Veteran", "QRSTUV812PK 0042199XY0202"),  # glued to its label
+        (_CARD + "5 DD 03/12/2019 REV 03/12/2017", None),  # a date, no discriminator
+        ("Bank statement\nDD 55123456789 Gas supplier\nDD 55123456790 Water", None),  # direct debits
+    ],
+)
+def test_document_discriminator_on_a_card(text: str, value: str | None) -> None:
+    results = DocumentDiscriminatorRecognizer().analyze(text, ["ID_NUMBER"])
+    assert [text[r.start : r.end] for r in results] == ([value] if value else [])
 
 
 def test_numbered_name_lines_only_on_a_card() -> None:

@@ -9,6 +9,7 @@ import pytest
 from piiscan.scanner.detect.recognizers import (
     EinRecognizer,
     HkIdRecognizer,
+    HkNameCodeRecognizer,
     LabelledIdRecognizer,
     LabelledSsnRecognizer,
 )
@@ -78,6 +79,20 @@ def test_hkid_without_brackets_needs_identity_card_words() -> None:
     assert HkIdRecognizer().analyze(f"order {number} shipped", ["HK_ID_CARD"]) == []
     text = f"HONG KONG IDENTITY CARD\n{number}"
     assert [text[r.start : r.end] for r in HkIdRecognizer().analyze(text, ["HK_ID_CARD"])] == [number]
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("HONG KONG PERMANENT IDENTITY CARD\nCHAN, Tai Man\n1004 3127 0542\nDate of Birth", ["1004 3127 0542"]),
+        ("HONG KONG IDENTITY CARD\n  7093 2110 \n", ["7093 2110"]),
+        ("HONG KONG IDENTITY CARD\n1004 3127 0542 99\n2024\n", []),  # not groups of four; one group
+        ("Price list\n1004 3127 0542\n", []),  # not on a Hong Kong identity card
+    ],
+)
+def test_hk_name_code_only_on_a_hong_kong_identity_card(text: str, codes: list[str]) -> None:
+    results = HkNameCodeRecognizer().analyze(text, ["ID_NUMBER"])
+    assert [text[r.start : r.end] for r in results] == codes
 
 
 @pytest.mark.parametrize(

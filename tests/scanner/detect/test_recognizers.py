@@ -13,12 +13,14 @@ from presidio_analyzer.nlp_engine import NlpEngineProvider
 from piiscan.scanner.detect.recognizers import (
     AddressBlockRecognizer,
     CardNameRecognizer,
+    DocumentDiscriminatorRecognizer,
     EinRecognizer,
     FormAddressRecognizer,
     FormNameRecognizer,
     GpsCoordinatesRecognizer,
     HandleNameRecognizer,
     HkIdRecognizer,
+    HkNameCodeRecognizer,
     LabelledIdRecognizer,
     LabelledNameRecognizer,
     LabelledPlaceRecognizer,
@@ -28,6 +30,7 @@ from piiscan.scanner.detect.recognizers import (
     MrzNameRecognizer,
     MrzNumberRecognizer,
     MrzRecognizer,
+    NameTableRecognizer,
     SplitEmailRecognizer,
     StreetAddressRecognizer,
     UsPlaceRecognizer,
@@ -556,6 +559,9 @@ def test_recognizers_ignore_unrequested_entities() -> None:
             | EinRecognizer
             | HandleNameRecognizer
             | HkIdRecognizer
+            | HkNameCodeRecognizer
+            | DocumentDiscriminatorRecognizer
+            | NameTableRecognizer
             | MrzNumberRecognizer
             | MrzNameRecognizer
             | AddressBlockRecognizer

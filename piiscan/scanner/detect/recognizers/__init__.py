@@ -7,13 +7,18 @@ from presidio_analyzer import EntityRecognizer
 
 from piiscan.scanner.detect.recognizers.address_block import AddressBlockRecognizer
 from piiscan.scanner.detect.recognizers.form_address import FormAddressRecognizer
-from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer
+from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer, NameTableRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
 from piiscan.scanner.detect.recognizers.handle_name import HandleNameRecognizer
-from piiscan.scanner.detect.recognizers.id_fields import CardNameRecognizer, LicenceNumberRecognizer
+from piiscan.scanner.detect.recognizers.id_fields import (
+    CardNameRecognizer,
+    DocumentDiscriminatorRecognizer,
+    LicenceNumberRecognizer,
+)
 from piiscan.scanner.detect.recognizers.id_numbers import (
     EinRecognizer,
     HkIdRecognizer,
+    HkNameCodeRecognizer,
     LabelledIdRecognizer,
     LabelledSsnRecognizer,
     MrzNumberRecognizer,
@@ -30,12 +35,14 @@ from piiscan.scanner.detect.recognizers.us_place import UsPlaceRecognizer
 __all__ = [
     "AddressBlockRecognizer",
     "CardNameRecognizer",
+    "DocumentDiscriminatorRecognizer",
     "EinRecognizer",
     "FormAddressRecognizer",
     "FormNameRecognizer",
     "GpsCoordinatesRecognizer",
     "HandleNameRecognizer",
     "HkIdRecognizer",
+    "HkNameCodeRecognizer",
     "LabelledIdRecognizer",
     "LabelledNameRecognizer",
     "LabelledPlaceRecognizer",
@@ -46,6 +53,7 @@ __all__ = [
     "MrzNameRecognizer",
     "MrzNumberRecognizer",
     "MrzRecognizer",
+    "NameTableRecognizer",
     "SplitEmailRecognizer",
     "StreetAddressRecognizer",
     "UsPlaceRecognizer",
@@ -67,8 +75,10 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         SplitEmailRecognizer(supported_language=language),
         CardNameRecognizer(supported_language=language),
         LicenceNumberRecognizer(supported_language=language),
+        DocumentDiscriminatorRecognizer(supported_language=language),
         LabelledIdRecognizer(supported_language=language),
         HkIdRecognizer(supported_language=language),
+        HkNameCodeRecognizer(supported_language=language),
         LabelledSsnRecognizer(supported_language=language),
         EinRecognizer(supported_language=language),
         MrzNumberRecognizer(supported_language=language),
@@ -77,6 +87,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         LocalPhoneRecognizer(supported_language=language),
         FormAddressRecognizer(supported_language=language),
         FormNameRecognizer(supported_language=language),
+        NameTableRecognizer(supported_language=language),
         HandleNameRecognizer(supported_language=language),
         AddressBlockRecognizer(supported_language=language),
         LabelledPlaceRecognizer(supported_language=language),

@@ -1,5 +1,5 @@
 """LOCATION from the boxed address fields of printed forms: "Street 3533 Rosa View Unit # 5",
-"City Glendale State CA ZIP 91201".
+"City Glendale State CA ZIP 91201", "Address: 12 Harbour View Telephone No.: ...".
 
 Loan and benefit forms print each address part after a one-word field label, and the next
 field's label follows on the same OCR line. Without a comma or a street suffix neither
@@ -25,6 +25,12 @@ _STREET = re.compile(
     r"[ \t]+(?:Unit|Apt\.?|Apartment|Suite|City)(?![A-Za-z])"
 )
 
+# "Address: 12 Harbour View Telephone No.: ..." - a house number, then words up to the next field's label
+_ADDRESS = re.compile(
+    rf"(?<![A-Za-z])Address[ \t]*:[ \t]*(?P<value>\d{{1,6}}[ \t]+{_WORD}(?:[ \t]+{_WORD}){{0,4}}?)"
+    r"[ \t]+(?:Telephone|Phone|Tel|Fax|Mobile|Cell|City|State|Zip|Country|E-?mail)(?![a-z])"
+)
+
 
 class FormAddressRecognizer(OwnRecognizer):
     """LOCATION for a street or city value framed by a form's field labels."""
@@ -35,10 +41,10 @@ class FormAddressRecognizer(OwnRecognizer):
     ENTITY = "LOCATION"
 
     def find(self, text: str) -> list[RecognizerResult]:
-        if "City" not in text and "Street" not in text:
+        if "City" not in text and "Street" not in text and "Address" not in text:
             return []
         results = []
-        for pattern in (_CITY, _STREET):
+        for pattern in (_CITY, _STREET, _ADDRESS):
             for match in pattern.finditer(text):
                 results.append(self.result(match.start("value"), match.end("value"), self.SCORE))
         return results

@@ -2,10 +2,12 @@
 
 The standard numbers every field on the card: ``1`` family name, ``2`` given names, ``3``
 date of birth, ``4a`` issue date, ``4b`` expiry, ``4d`` the licence number (printed
-``4d DLN``, ``4d NUMBER`` or ``4d LIC#``). OCR reads the numbers as part of the text, and
-neither spaCy nor Presidio's licence patterns know them: the names are capitals on lines of
-their own and the numbers mix letters and digits in every state's own way. The field
-labels are the evidence, and only text that reads like such a card is searched.
+``4d DLN``, ``4d NUMBER`` or ``4d LIC#``), ``5 DD`` the document discriminator (the number of
+this very card, which identifies its holder as well as the licence number does). OCR reads
+the numbers as part of the text, and neither spaCy nor Presidio's licence patterns know them:
+the names are capitals on lines of their own and the numbers mix letters and digits in every
+state's own way. The field labels are the evidence, and only text that reads like such a card
+is searched.
 """
 
 from __future__ import annotations
@@ -41,11 +43,20 @@ _NUMBER_LABEL = re.compile(
 )
 _DATE = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}")
 _MIN_DIGITS = 3
+# "5 DD 0012345678901234" / "DD: ..."; OCR reads DD as "OD" and may glue it to the value. The
+# value is a long run of capitals and digits, at times split once by a space.
+_DISCRIMINATOR = re.compile(
+    r"(?<![A-Za-z])[DO]D[ \t]*:?[ \t]*"
+    r"(?P<value>[A-Z0-9]{8,30}(?:[ \t](?=[A-Z]*\d)[A-Z0-9]{4,20})?)(?![A-Za-z0-9])"
+)
+_MIN_DISCRIMINATOR_DIGITS = 6
 
 
-def looks_like_card(text: str) -> bool:
-    """Whether ``text`` has enough licence field words to be read as a card."""
-    return len({m.group().upper() for m in _CARD_WORDS.finditer(text)}) >= _MIN_CARD_WORDS
+def looks_like_card(text: str, besides: str = "") -> bool:
+    """Whether ``text`` has enough licence field words to be read as a card, ``besides`` not counted
+    (the label a recognizer found: "DD" is also a bank statement's direct debit)."""
+    words = {m.group().upper() for m in _CARD_WORDS.finditer(text)} - {besides}
+    return len(words) >= _MIN_CARD_WORDS
 
 
 class CardNameRecognizer(OwnRecognizer):
@@ -84,5 +95,26 @@ class LicenceNumberRecognizer(OwnRecognizer):
             value = match.group("value")
             if sum(ch.isdigit() for ch in value) < _MIN_DIGITS or _DATE.fullmatch(value):
                 continue
+            results.append(self.result(match.start("value"), match.end("value"), self.SCORE))
+        return results
+
+
+class DocumentDiscriminatorRecognizer(OwnRecognizer):
+    """ID_NUMBER for the document discriminator after ``5 DD`` / ``DD:`` on a licence card."""
+
+    name: str
+    SCORE = 0.6
+
+    ENTITY = "ID_NUMBER"
+
+    def find(self, text: str) -> list[RecognizerResult]:
+        if "DD" not in text and "OD" not in text:
+            return []
+        results: list[RecognizerResult] = []
+        for match in _DISCRIMINATOR.finditer(text):
+            if sum(ch.isdigit() for ch in match.group("value")) < _MIN_DISCRIMINATOR_DIGITS:
+                continue
+            if not results and not looks_like_card(text, besides="DD"):
+                return []
             results.append(self.result(match.start("value"), match.end("value"), self.SCORE))
         return results

@@ -7,6 +7,8 @@ can verify. Two kinds of evidence are strong enough to report one:
   (``A123456(3)``: letters and digits weighted 9..2, modulus 11). The Indian Aadhaar (Verhoeff),
   PAN and the Italian codice fiscale (check letter) are Presidio's own recognizers, loaded by the
   engine;
+- on a Hong Kong identity card, the holder's Chinese name in Chinese commercial code (one group of
+  four digits per character, printed on a line of its own under the name): as telling as the name;
 - the document number and the personal number of a valid MRZ (check digits verified), where the
   page prints them again in its own fields (the passport number beside "Passport No", the national
   identity number in the holder's details), else in the MRZ;
@@ -74,6 +76,25 @@ class HkIdRecognizer(OwnRecognizer):
                     continue
             results.append(self.result(match.start(), end, self.SCORE))
         return results
+
+
+_HK_CARD = re.compile(r"(?i)hong[ \t]*kong[^\n]*identity[ \t]*card")
+_HK_NAME_CODE = re.compile(r"(?m)^[ \t]*(?P<code>\d{4}(?:[ \t]+\d{4}){1,4})[ \t]*$")
+
+
+class HkNameCodeRecognizer(OwnRecognizer):
+    """ID_NUMBER for the Chinese commercial code of the holder's name on a Hong Kong identity
+    card: a line of two to five four-digit groups, only in text headed as such a card."""
+
+    name: str
+    ENTITY = ID_NUMBER
+    SCORE = 0.6
+
+    def find(self, text: str) -> list[RecognizerResult]:
+        codes = list(_HK_NAME_CODE.finditer(text))
+        if not codes or not _HK_CARD.search(text):
+            return []
+        return [self.result(m.start("code"), m.end("code"), self.SCORE) for m in codes]
 
 
 _ID_LABEL = (
