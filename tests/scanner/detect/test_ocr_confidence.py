@@ -56,3 +56,11 @@ def test_detector_drops_only_the_doubted_name(scanner: Scanner) -> None:
     people = _people(scanner, text, {"Thomas": 12.0, "Anderson": 20.0})
     assert "Margaret Whitfield" in people
     assert "Thomas Anderson" not in people
+
+
+def test_between_45_and_55_only_a_name_with_one_sure_word_stays(scanner: Scanner) -> None:
+    text = "Letter from Margaret Whitfield to Thomas Anderson about the lease."
+    # mean 50, no word at 70: OCR noise
+    assert "Thomas Anderson" not in _people(scanner, text, {"Thomas": 45.0, "Anderson": 55.0})
+    # mean 47.5, one word read surely: a name
+    assert "Thomas Anderson" in _people(scanner, text, {"Thomas": 0.0, "Anderson": 95.0})
