@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from piiscan.scanner.detect.filters import plausible_entities, suppress
+from piiscan.scanner.detect.filters import plausible_entities, reprints, suppress
 from piiscan.scanner.detect.ocr_confidence import doubtful_ocr_guess
 from piiscan.scanner.language import detect_language
 from piiscan.scanner.masking import mask
@@ -96,7 +96,8 @@ class Detector:
                 )
         findings = []
         for segment, found in by_segment.values():
-            for f in suppress(found, texts[id(segment)], segment.language):
+            kept = suppress(found, texts[id(segment)], segment.language)
+            for f in kept + reprints(kept, texts[id(segment)]):
                 if doubtful_ocr_guess(f, segment):
                     continue
                 # masks and boxes are set after filtering, which may trim a span

@@ -87,6 +87,43 @@ _NAMED_IDENTIFIERS = frozenset(
 )
 """Identifier types that say what a number is: where one covers an ID_NUMBER's span, the generic
 reading is the same value reported twice."""
+_IDENTIFIERS = _NAMED_IDENTIFIERS | {"ID_NUMBER"}
+
+_REPRINT_MIN_CHARS = 8
+_REPRINT_MIN_DIGITS = 4
+_REPRINT_MIN_ALL_DIGITS = 8
+"""An identifier is looked for again only when long enough not to be something else by chance: eight
+letters and digits with four digits ("D0882145XY"), or eight digits when it is digits only (a short
+number would also match unrelated amounts)."""
+
+
+def reprints(findings: list[Finding], text: str) -> list[Finding]:
+    """Other printings, on the same text, of an identifier already found there with its evidence.
+
+    A card prints its number twice (the field under its label and again up the edge or on the
+    letter part); only the labelled printing carries the evidence, but each printing is the same
+    person's number and is masked and boxed too. A printing inside another finding is left alone.
+    """
+    taken = [(f.start, f.end) for f in findings]
+    copies: list[Finding] = []
+    for found in findings:
+        if found.entity_type not in _IDENTIFIERS or not _long_identifier(found.text):
+            continue
+        for match in re.finditer(rf"(?<![A-Za-z0-9]){re.escape(found.text)}(?![A-Za-z0-9])", text):
+            if any(match.start() < end and start < match.end() for start, end in taken):
+                continue
+            taken.append((match.start(), match.end()))
+            copies.append(replace(found, start=match.start(), end=match.end(), bbox=None))
+    return copies
+
+
+def _long_identifier(value: str) -> bool:
+    characters = [ch for ch in value if ch.isalnum()]
+    digits = sum(ch.isdigit() for ch in characters)
+    if digits == len(characters):
+        return digits >= _REPRINT_MIN_ALL_DIGITS
+    return len(characters) >= _REPRINT_MIN_CHARS and digits >= _REPRINT_MIN_DIGITS
+
 
 _PHONE_MIN_DIGITS = 7
 """A shorter match (a "048213" found inside a longer digit run) is a code, not a line."""

@@ -159,19 +159,30 @@ def test_fiscal_code_found_in_english_text(scanner: Scanner) -> None:
     assert ("IT_FISCAL_CODE", wrong) not in _found(scanner, f"Reference\n{wrong}", source="text")
 
 
-def test_labelled_id_also_reports_its_long_value_printed_again() -> None:
+def test_a_labelled_id_printed_again_is_reported_at_each_printing(scanner: Scanner) -> None:
     text = "Your Aadhaar No.:\n5521 0937 4418\nMale\n5521 0937 4418\nissued 5521 0937 44189"
-    results = LabelledIdRecognizer().analyze(text, ["ID_NUMBER"])
-    spans = sorted((r.start, r.end) for r in results)
+    found = _spans(scanner, text)
     # both printings, not the longer number that merely starts with the same digits
-    assert [text[a:b] for a, b in spans] == ["5521 0937 4418", "5521 0937 4418"]
-    assert spans[0] != spans[1]
+    assert [text[a:b] for a, b, _ in found] == ["5521 0937 4418", "5521 0937 4418"]
 
 
-def test_labelled_id_short_value_is_not_searched_again() -> None:
+def test_a_licence_number_printed_up_the_cards_edge_is_reported_too(scanner: Scanner) -> None:
+    text = "DRIVER LICENSE\n4d DLN\nD0882145XY\n1 ROE\n2 JANE\nD0882145XY"
+    found = _spans(scanner, text)
+    assert [text[a:b] for a, b, _ in found] == ["D0882145XY", "D0882145XY"]
+    assert len({t for _, _, t in found}) == 1  # the copy keeps the type its evidence gave
+
+
+def test_a_short_labelled_value_is_not_searched_again(scanner: Scanner) -> None:
     text = "Passport No. K7712\nTotal 7712 K7712 fee"
-    results = LabelledIdRecognizer().analyze(text, ["ID_NUMBER"])
-    assert [text[r.start : r.end] for r in results] == ["K7712"]
+    assert [text[a:b] for a, b, _ in _spans(scanner, text)] == ["K7712"]
+
+
+def _spans(scanner: Scanner, text: str) -> list[tuple[int, int, str]]:
+    segment = TextSegment(text=text, page=1, source="text", words=[], language="en")
+    identifiers = {"ID_NUMBER", "IN_AADHAAR", "US_DRIVER_LICENSE", "US_PASSPORT"}
+    found = scanner.detector.detect([segment])
+    return sorted((f.start or 0, f.end or 0, f.entity_type) for f in found if f.entity_type in identifiers)
 
 
 @pytest.mark.parametrize(

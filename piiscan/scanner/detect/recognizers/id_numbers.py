@@ -127,9 +127,6 @@ _LABELLED_RE = re.compile(
 )
 _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
 _MIN_DIGITS = 4
-_MIN_REPEAT_DIGITS = 8
-"""A labelled value printed again elsewhere on the page (a card's front and its letter part) is
-the same person's number; short values would also match unrelated amounts, so only long ones."""
 _MAX_LENGTH = 32
 
 
@@ -161,22 +158,7 @@ class LabelledIdRecognizer(OwnRecognizer):
                 if not paper:
                     continue
             results.append(self.result(match.start(group), match.end(group), self.SCORE))
-        return results + self._copies(text, results)
-
-    def _copies(self, text: str, labelled: list[RecognizerResult]) -> list[RecognizerResult]:
-        """Other printings of a long labelled value on the same text, where no label repeats it."""
-        seen = {(r.start, r.end) for r in labelled}
-        values = {text[r.start : r.end] for r in labelled}
-        copies = []
-        for value in values:
-            if sum(ch.isdigit() for ch in value) < _MIN_REPEAT_DIGITS:
-                continue
-            printed = re.compile(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])")
-            for m in printed.finditer(text):
-                if (m.start(), m.end()) not in seen:
-                    seen.add((m.start(), m.end()))
-                    copies.append(self.result(m.start(), m.end(), self.SCORE))
-        return copies
+        return results
 
 
 _SSN_LABEL = r"(?:social[ \t]+security|soc\.?[ \t]*sec\.?)[ \t]*(?:no\b\.?|number\b|#)|ssn\b"
