@@ -86,7 +86,10 @@ def _digits(text: str) -> str:
 
 
 def _words(text: str) -> str:
-    return _NON_WORD.sub(" ", text).strip().casefold()
+    """Words case- and accent-folded: a name is the same name read without its accents (OCR reads an
+    accented capital as a plain one), as piiscan's own evidence keys compare names."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", plain).strip().casefold()
 
 
 def _mrz(text: str) -> str:

@@ -33,6 +33,7 @@ from piiscan.evaluate.report import masked
         ("PHONE_NUMBER", "+1 (217) 555-0147", "217-555-0147"),
         ("EMAIL_ADDRESS", "Clara.Jensen@Example.com", "clara.jensen@example.com"),
         ("PERSON", "O'Brien,  Mary-Ann", "o brien mary ann"),
+        ("PERSON", "JOSÉ MUÑOZ", "JOSe MUNOZ"),  # accents folded: OCR reads accented capitals plain
         (
             "STREET_ADDRESS",
             "742 Evergreen Terrace\nSpringfield, IL 62704",

@@ -96,6 +96,15 @@ def test_numbered_name_lines_only_on_a_card() -> None:
     assert [noisy[r.start : r.end] for r in results] == ["OKONKWO", "ADAEZE"]
 
 
+def test_numbered_name_lines_with_an_accented_capital_read_small() -> None:
+    """OCR reads an accented capital as a small letter ("JOSé" → "JOSe") and glues the field number."""
+    text = "DOB 01/02/1980 EXP 01/02/2030 CLASS D\n-RUIZ\n2JOSeFA"
+    results = CardNameRecognizer().analyze(text, ["PERSON"])
+    assert [text[r.start : r.end] for r in results] == ["RUIZ", "JOSeFA"]
+    # a small letter ends a capital word: not a name line of a card
+    assert CardNameRecognizer().analyze("DOB EXP CLASS\n1 ROEs\n2 JANE", ["PERSON"]) == []
+
+
 def test_short_capital_lines_are_truecased_for_the_ner() -> None:
     text = "SOCIAL SECURITY\nTHIS NUMBER HAS BEEN ESTABLISHED FOR\nMARGARET WHITFIELD\nsignature"
     piece = ner_piece(text)

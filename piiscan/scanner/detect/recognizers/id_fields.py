@@ -26,7 +26,9 @@ _CARD_WORDS = re.compile(
 _MIN_CARD_WORDS = 3
 """Distinct card words a text needs before its numbered lines are read as card fields."""
 
-_CAPS = r"[A-Z\u00c0-\u00d6\u00d8-\u00de][A-Z\u00c0-\u00d6\u00d8-\u00de'\-]+"
+_CAP = r"A-Z\u00c0-\u00d6\u00d8-\u00de"
+# capitals; OCR reads an accented capital inside the name as a small letter ("MARiA" for MARÍA)
+_CAPS = rf"[{_CAP}](?:[{_CAP}'\-]|[a-z](?=[{_CAP}]))+"
 # "1 TALBOT" / "2 LIAM R."; OCR reads the 1 as "," "-" "." or "|", or drops it.
 _NAME_FIELDS = re.compile(
     rf"(?m)^[ \t]*(?:1|[,.\-|])?[ \t]*(?P<family>{_CAPS}(?:[ \t]+{_CAPS})?)[ \t]*\n"
