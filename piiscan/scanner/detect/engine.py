@@ -114,11 +114,10 @@ PAIRED_NAME_SCORE = 0.8
 
 def _paired_names(segment: TextSegment, text: str, found: list[Finding]) -> list[Finding]:
     """PERSON findings for a name printed again in a non-Latin script next to a Latin name found
-    on an identity document (see :mod:`piiscan.scanner.detect.recognizers.script_names`)."""
+    on an identity document (see :mod:`piiscan.scanner.detect.recognizers.script_names`): OCR text,
+    where the words' confidence must hold, or a document's own text layer (an e-Aadhaar PDF)."""
     from piiscan.scanner.detect.recognizers.script_names import paired_names
 
-    if segment.source != "ocr":
-        return []
     persons = [(f.start, f.end) for f in found if f.entity_type == "PERSON"]
     return [
         Finding(

@@ -67,3 +67,5 @@ def test_detector_reports_the_paired_name(scanner: Scanner) -> None:
     segment = TextSegment(text=CARD, page=1, source="ocr", words=words, language="en")
     found = {(f.entity_type, f.text) for f in scanner.detector.detect([segment])}
     assert {("PERSON", "Rahul Sharma"), ("PERSON", "राहुल शर्मा")} <= found
+    text_layer = TextSegment(text=CARD, page=1, source="text_layer", words=[], language="en")
+    assert ("PERSON", "राहुल शर्मा") in {(f.entity_type, f.text) for f in scanner.detector.detect([text_layer])}
