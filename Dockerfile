@@ -7,10 +7,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     OMP_THREAD_LIMIT=1
 
-# Tesseract with the languages piiscan reads (eng deu fra spa), and a font for rendered pages.
+# Tesseract with the languages piiscan reads (eng deu fra spa; mar ukr chi_tra for the names identity documents
+# print in Devanagari, Cyrillic or Chinese), and a font for rendered pages.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa \
+      tesseract-ocr-mar tesseract-ocr-ukr tesseract-ocr-chi-tra \
       fonts-dejavu-core \
  && rm -rf /var/lib/apt/lists/*
 

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     """Give poorly read pages second passes: upright rotated pages, binarise noisy scans."""
     ocr_detect_language: bool = True
     """Read a page again with its own language pack when it is German, French, Spanish or Italian."""
+    ocr_script_pass: bool = True
+    """Read an identity document again with the pack of the script its names are also printed in
+    (Devanagari, Cyrillic, Chinese) when its English words say which country issued it."""
     ocr_timeout_s: float = Field(60.0, gt=0)
     ocr_dpi: int = Field(200, ge=72, le=600)
     """Resolution at which PDF pages without text are rendered for OCR."""

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the system packages piiscan needs (Tesseract with eng/deu/fra/spa, fonts, Chromium for tests) when
-# running as root on Debian; otherwise names the exact command. Idempotent and quiet when done.
+# Installs the system packages piiscan needs (Tesseract with eng/deu/fra/spa, and mar/ukr/chi_tra for the names
+# identity documents print in Devanagari, Cyrillic or Chinese; fonts, Chromium for tests) when running as root on
+# Debian; otherwise names the exact command. Idempotent and quiet when done.
 set -euo pipefail
-packages=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa fonts-dejavu-core
+packages=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-spa
+  tesseract-ocr-mar tesseract-ocr-ukr tesseract-ocr-chi-tra fonts-dejavu-core
   chromium)  # chromium: the reviewer pages' browser test (driven by Playwright, never downloaded by it)
 missing=()
 for pkg in "${packages[@]}"; do

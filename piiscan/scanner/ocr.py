@@ -15,6 +15,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -35,6 +36,7 @@ from piiscan.scanner.ocr_photo import (
     unrotate_point,
 )
 from piiscan.scanner.ocr_scale import upscale_factor
+from piiscan.scanner.ocr_script import SCRIPT_PACKS, adopt_script_words, join_cjk, repair_pairs, script_hint
 from piiscan.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -208,6 +210,8 @@ def ocr_image(image: Image.Image, page: int, settings: Settings, engine: OcrEngi
             words = _best(
                 words, _read(prepared, engine, f"{pack}+{settings.ocr_languages}", settings, _rotation_of(words))
             )
+    if settings.ocr_script_pass:
+        words = _script_pass(words, prepared, engine, settings)
     words = _reread_mrz_lines(words, prepared, engine, settings)
     if settings.ocr_repair:
         words = _reread_mrz_band(words, prepared, engine, settings)
@@ -409,6 +413,26 @@ def binarise(image: Image.Image) -> Image.Image:
     between = (means[-1] * weights / total - means) ** 2 / np.maximum(weights * (total - weights), 1)
     threshold = int(np.argmax(between))
     return Image.fromarray(((pixels > threshold) * 255).astype("uint8"), mode="L")
+
+
+def _script_pass(words: list[OcrWord], image: Image.Image, engine: OcrEngine, settings: Settings) -> list[OcrWord]:
+    """One more read with a script's pack when the page's Latin words name a country whose identity
+    documents print names in that script (see :mod:`piiscan.scanner.ocr_script`); else nothing."""
+    script = script_hint(_lines_text(words))
+    if script is None:
+        return words
+    languages = settings.ocr_languages.split("+")
+    pack = next((p for p in SCRIPT_PACKS[script] if _pack_installed(p, settings)), None)
+    if pack is None or pack in languages:
+        return words
+    started = time.monotonic()
+    read = _read(image, engine, f"{pack}+{settings.ocr_languages}", settings, _rotation_of(words))
+    combined = adopt_script_words(words, read, script, relabelled)
+    if script == "cyrillic":
+        combined = repair_pairs(combined, words)
+    combined = join_cjk(combined)
+    log.debug("script pass: %s, %.2f s", pack, time.monotonic() - started)
+    return combined
 
 
 def _pack_installed(pack: str, settings: Settings) -> bool:

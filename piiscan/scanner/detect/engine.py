@@ -94,6 +94,8 @@ class Detector:
                         recognizer=(result.recognition_metadata or {}).get("recognizer_name"),
                     )
                 )
+        for segment, found in by_segment.values():
+            found.extend(_paired_names(segment, texts[id(segment)], found))
         findings = []
         for segment, found in by_segment.values():
             kept = suppress(found, texts[id(segment)], segment.language)
@@ -106,6 +108,33 @@ class Detector:
                 findings.append(f)
         findings.sort(key=lambda f: (f.page, f.origin or "", f.start))
         return findings
+
+
+PAIRED_NAME_SCORE = 0.8
+
+
+def _paired_names(segment: TextSegment, text: str, found: list[Finding]) -> list[Finding]:
+    """PERSON findings for a name printed again in a non-Latin script next to a Latin name found
+    on an identity document (see :mod:`piiscan.scanner.detect.recognizers.script_names`): OCR text,
+    where the words' confidence must hold, or a document's own text layer (an e-Aadhaar PDF)."""
+    from piiscan.scanner.detect.recognizers.script_names import paired_names
+
+    persons = [(f.start, f.end) for f in found if f.entity_type == "PERSON"]
+    return [
+        Finding(
+            entity_type="PERSON",
+            score=PAIRED_NAME_SCORE,
+            page=segment.page,
+            source=segment.source,
+            text=text[start:end],
+            masked="",
+            start=start,
+            end=end,
+            origin=segment.origin,
+            recognizer="PairedScriptName",
+        )
+        for start, end in paired_names(text, persons, segment.mean_conf)
+    ]
 
 
 def _assign_document_language(segments: list[TextSegment]) -> None:

@@ -232,7 +232,8 @@ NEEDS_CONTEXT: dict[str, tuple[str, ...]] = {
     "US_ITIN": ("itin", "taxpayer", "tax"),
     "MEDICAL_LICENSE": ("dea", "license", "licence", "medical"),
     # Verhoeff passes one 12-digit number in ten; PAN's upstream pattern is any 5 letters, 4 digits, a letter
-    "IN_AADHAAR": ("aadhaar", "aadhar", "uidai", "unique identification"),
+    # "आधार" (Aadhaar in Devanagari) is what the card prints under the number when its script is read
+    "IN_AADHAAR": ("aadhaar", "aadhar", "uidai", "unique identification", "आधार"),
     "IN_PAN": ("pan", "permanent account", "income tax"),
 }
 _ANY_CONTEXT_WORD = re.compile(
@@ -322,8 +323,11 @@ def trim_person(finding: Finding, text: str) -> Finding:
     return replace(finding, start=start, end=end, text=text[start:end])
 
 
-_LABELLED_PERSON_RECOGNIZERS = frozenset({"LabelledNameRecognizer", "CardNameRecognizer", "MrzNameRecognizer"})
-"""Their field label (or the MRZ names line) is the evidence: a single word is a name there."""
+_LABELLED_PERSON_RECOGNIZERS = frozenset(
+    {"LabelledNameRecognizer", "CardNameRecognizer", "MrzNameRecognizer", "BilingualNameRecognizer", "PairedScriptName"}
+)
+"""Their field label (or the MRZ names line, or the Latin name beside a name in another script) is
+the evidence: a single word is a name there, and a script without capitals has names too."""
 _NER_TYPES = frozenset({"PERSON", "LOCATION", "NRP"})
 _FUNCTION_WORDS = frozenset(
     " ".join(

@@ -12,6 +12,7 @@ from presidio_analyzer.nlp_engine import NlpEngineProvider
 
 from piiscan.scanner.detect.recognizers import (
     AddressBlockRecognizer,
+    BilingualNameRecognizer,
     CardNameRecognizer,
     DocumentDiscriminatorRecognizer,
     EinRecognizer,
@@ -565,7 +566,8 @@ def test_recognizers_ignore_unrequested_entities() -> None:
             | MrzNumberRecognizer
             | MrzNameRecognizer
             | AddressBlockRecognizer
-            | LabelledPlaceRecognizer,
+            | LabelledPlaceRecognizer
+            | BilingualNameRecognizer,
         ):
             continue  # tested in their own modules
         assert isinstance(recognizer, MrzRecognizer | GpsCoordinatesRecognizer | StreetAddressRecognizer)

@@ -28,12 +28,14 @@ from piiscan.scanner.detect.recognizers.labelled_place import LabelledPlaceRecog
 from piiscan.scanner.detect.recognizers.local_phone import LocalPhoneRecognizer
 from piiscan.scanner.detect.recognizers.mrz import MrzData, MrzRecognizer, parse_mrz
 from piiscan.scanner.detect.recognizers.mrz_names import MrzNameRecognizer
+from piiscan.scanner.detect.recognizers.script_names import BilingualNameRecognizer
 from piiscan.scanner.detect.recognizers.split_email import SplitEmailRecognizer
 from piiscan.scanner.detect.recognizers.street_address import StreetAddressRecognizer
 from piiscan.scanner.detect.recognizers.us_place import UsPlaceRecognizer
 
 __all__ = [
     "AddressBlockRecognizer",
+    "BilingualNameRecognizer",
     "CardNameRecognizer",
     "DocumentDiscriminatorRecognizer",
     "EinRecognizer",
@@ -74,6 +76,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         LabelledNameRecognizer(supported_language=language),
         SplitEmailRecognizer(supported_language=language),
         CardNameRecognizer(supported_language=language),
+        BilingualNameRecognizer(supported_language=language),
         LicenceNumberRecognizer(supported_language=language),
         DocumentDiscriminatorRecognizer(supported_language=language),
         LabelledIdRecognizer(supported_language=language),
