@@ -322,12 +322,15 @@ def _repair_photo(words: list[OcrWord], image: Image.Image, engine: OcrEngine, s
     # never the base (its stray marks before a label or a name break the page's lines). It works
     # at the print height the best read saw (the first read of a poor photo sees too little),
     # brought down to what Tesseract reads best: large print on a photo is also its noisiest.
-    height = _text_height(words)
-    factor = min(1.0, _POLARITY_TEXT_PX / height)
-    shrunk = base.resize((round(base.width * factor), round(base.height * factor)), Image.Resampling.LANCZOS)
-    polarity = _read(even_polarity(shrunk, round(height * factor)), engine, settings.ocr_languages, settings, rotation)
-    polarity = [OcrWord(w.line, w.box.scaled(1 / factor), w.conf, w.text, w.rotation) for w in polarity]
-    reads.append(("polarity", [_unturn(w, turn, image.size) for w in polarity] if turn else polarity))
+    # No pass read a few words surely: a photo without print, whose texture the polarity pass
+    # would turn into "print" for Tesseract to chew on (seconds, for nothing).
+    if sum(1 for w in words if w.conf >= _SURE_CONF and len(w.text) >= 3) >= _MIN_WORDS:
+        height = _text_height(words)
+        factor = min(1.0, _POLARITY_TEXT_PX / height)
+        shrunk = base.resize((round(base.width * factor), round(base.height * factor)), Image.Resampling.LANCZOS)
+        read = _read(even_polarity(shrunk, round(height * factor)), engine, settings.ocr_languages, settings, rotation)
+        read = [OcrWord(w.line, w.box.scaled(1 / factor), w.conf, w.text, w.rotation) for w in read]
+        reads.append(("polarity", [_unturn(w, turn, image.size) for w in read] if turn else read))
     for name, read in reads:
         if name != winner:
             words = merge_reads(words, read, relabelled)
@@ -336,6 +339,7 @@ def _repair_photo(words: list[OcrWord], image: Image.Image, engine: OcrEngine, s
 
 
 _POLARITY_TEXT_PX = 36
+_SURE_CONF = 60.0
 """Print height the polarity pass reads at: photos are shrunk to it, never enlarged."""
 _PHOTO_MARGIN = 1.1
 """A repair pass must read clearly more: a near tie is noise, and a binarised read that wins
