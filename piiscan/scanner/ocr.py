@@ -322,9 +322,9 @@ def _repair_photo(words: list[OcrWord], image: Image.Image, engine: OcrEngine, s
     # never the base (its stray marks before a label or a name break the page's lines). It works
     # at the print height the best read saw (the first read of a poor photo sees too little),
     # brought down to what Tesseract reads best: large print on a photo is also its noisiest.
-    # No pass read a few words surely: a photo without print, whose texture the polarity pass
+    # No pass read two words surely: a photo without print, whose texture the polarity pass
     # would turn into "print" for Tesseract to chew on (seconds, for nothing).
-    if sum(1 for w in words if w.conf >= _SURE_CONF and len(w.text) >= 3) >= _MIN_WORDS:
+    if sum(1 for w in words if w.conf >= _SURE_CONF and len(w.text) >= 3) >= _SURE_WORDS:
         height = _text_height(words)
         factor = min(1.0, _POLARITY_TEXT_PX / height)
         shrunk = base.resize((round(base.width * factor), round(base.height * factor)), Image.Resampling.LANCZOS)
@@ -340,6 +340,8 @@ def _repair_photo(words: list[OcrWord], image: Image.Image, engine: OcrEngine, s
 
 _POLARITY_TEXT_PX = 36
 _SURE_CONF = 60.0
+_SURE_WORDS = 2
+"""Words of three or more characters read at 60 that tell a photo with print from one without."""
 """Print height the polarity pass reads at: photos are shrunk to it, never enlarged."""
 _PHOTO_MARGIN = 1.1
 """A repair pass must read clearly more: a near tie is noise, and a binarised read that wins
