@@ -25,7 +25,7 @@ from PIL import Image, ImageFilter, ImageStat
 from piiscan.scanner.errors import OcrTimeoutError, OcrUnavailableError
 from piiscan.scanner.language import TESSERACT_PACKS, detect_language
 from piiscan.scanner.model import BBox, TextSegment, Word
-from piiscan.scanner.ocr_merge import merge_reads, relabelled
+from piiscan.scanner.ocr_merge import merge_reads, relabelled, span_of
 from piiscan.scanner.ocr_photo import (
     MIN_SKEW_DEG,
     deskew,
@@ -261,7 +261,7 @@ def _best(current: list[OcrWord], candidate: list[OcrWord]) -> list[OcrWord]:
 
 
 def _combine(current: list[OcrWord], candidate: list[OcrWord]) -> list[OcrWord]:
-    """The better read, with the lines only the other read (or read clearly better) merged in.
+    """The better read, with the lines only the other read merged in.
 
     Reads of the page turned another way are not merged: one of them is the wrong way up."""
     if _rotation_of(current) != _rotation_of(candidate):
@@ -322,7 +322,7 @@ def _repair_photo(words: list[OcrWord], image: Image.Image, engine: OcrEngine, s
     # never the base (its stray marks before a label or a name break the page's lines). It works
     # at the print height the best read saw (the first read of a poor photo sees too little),
     # brought down to what Tesseract reads best: large print on a photo is also its noisiest.
-    # No pass read two words surely: a photo without print, whose texture the polarity pass
+    # It is skipped where no pass read two words surely: a photo without print, whose texture it
     # would turn into "print" for Tesseract to chew on (seconds, for nothing).
     if sum(1 for w in words if w.conf >= _SURE_CONF and len(w.text) >= 3) >= _SURE_WORDS:
         height = _text_height(words)
@@ -339,10 +339,10 @@ def _repair_photo(words: list[OcrWord], image: Image.Image, engine: OcrEngine, s
 
 
 _POLARITY_TEXT_PX = 36
+"""Print height the polarity pass reads at: photos are shrunk to it, never enlarged."""
 _SURE_CONF = 60.0
 _SURE_WORDS = 2
 """Words of three or more characters read at 60 that tell a photo with print from one without."""
-"""Print height the polarity pass reads at: photos are shrunk to it, never enlarged."""
 _PHOTO_MARGIN = 1.1
 """A repair pass must read clearly more: a near tie is noise, and a binarised read that wins
 by a hair can drop the punctuation (an e-mail's dot) that the quality measure does not count."""
@@ -558,6 +558,8 @@ _VERTICAL_MAX_CHARS = 4
 _VERTICAL_TEXT_PX = 40
 """Print height a sideways column is enlarged to before it is read turned upright."""
 _VERTICAL_MIN_CONF = 70.0
+_VERTICAL_MIN_CHARS = 4
+"""Letters and digits the upright read needs: fewer is a speck read as a glyph."""
 
 
 def _reread_vertical_text(
@@ -576,9 +578,7 @@ def _reread_vertical_text(
     stacks: list[list[tuple[int, int, int, int]]] = []
     previous: BBox | None = None
     for key, ws in lines.items():
-        box = ws[0].box
-        for word in ws[1:]:
-            box = box.union(word.box)
+        box = span_of(ws)
         short = len("".join(w.text for w in ws)) <= _VERTICAL_MAX_CHARS and box.height <= 2 * box.width
         if not short:
             previous = None
@@ -590,10 +590,10 @@ def _reread_vertical_text(
         previous = box
     replaced: set[tuple[int, int, int, int]] = set()
     added: list[OcrWord] = []
-    for stack in stacks:
+    for block, stack in enumerate(stacks):
         if len(stack) < _VERTICAL_MIN_LINES:
             continue
-        read = _read_sideways([w for key in stack for w in lines[key]], image, engine, settings)
+        read = _read_sideways([w for key in stack for w in lines[key]], block, image, engine, settings)
         if read:
             replaced.update(stack)
             added.extend(read)
@@ -611,11 +611,12 @@ def _stacked(above: BBox, below: BBox) -> bool:
     )
 
 
-def _read_sideways(stack: list[OcrWord], image: Image.Image, engine: OcrEngine, settings: Settings) -> list[OcrWord]:
-    """The column under ``stack`` read turned a quarter each way; the confident read, boxes on the page."""
-    box = stack[0].box
-    for word in stack[1:]:
-        box = box.union(word.box)
+def _read_sideways(
+    stack: list[OcrWord], block: int, image: Image.Image, engine: OcrEngine, settings: Settings
+) -> list[OcrWord]:
+    """The column under ``stack`` read turned a quarter each way; the confident read, boxes on the page,
+    its words in a block of their own (``block``) after the page's text."""
+    box = span_of(stack)
     pad = max(box.width // 2, 4)
     left, top = max(box.left - pad, 0), max(box.top - pad, 0)
     crop = image.crop((left, top, min(box.right + pad, image.width), min(box.bottom + pad, image.height)))
@@ -627,11 +628,11 @@ def _read_sideways(stack: list[OcrWord], image: Image.Image, engine: OcrEngine, 
         read = _read(crop, engine, settings.ocr_languages, settings, rotation)
         if _quality(read) > _quality(best):
             best = read
-    if sum(ch.isalnum() for w in best for ch in w.text) < _VERTICAL_MAX_CHARS or _mean_conf(best) < _VERTICAL_MIN_CONF:
+    if sum(ch.isalnum() for w in best for ch in w.text) < _VERTICAL_MIN_CHARS or _mean_conf(best) < _VERTICAL_MIN_CONF:
         return []
     return [
         OcrWord(
-            (-3, 0, *w.line[2:]),  # a block of its own, after the page's text
+            (-3, block, *w.line[2:]),
             _shifted(w.box.scaled(1 / factor), left, top),
             w.conf,
             w.text,

@@ -26,7 +26,9 @@ OVERLAP = 0.3
 not lines, are compared: the boxes of two tilted lines overlap though none of their words do)."""
 
 
-class _Word(Protocol):
+class WordLike(Protocol):
+    """An OCR word as the merge needs it (``piiscan.scanner.ocr.OcrWord``)."""
+
     @property
     def line(self) -> tuple[int, int, int, int]: ...
     @property
@@ -37,7 +39,7 @@ class _Word(Protocol):
     def text(self) -> str: ...
 
 
-W = TypeVar("W", bound=_Word)
+W = TypeVar("W", bound=WordLike)
 
 
 def _lines(words: Sequence[W]) -> list[list[W]]:
@@ -47,18 +49,19 @@ def _lines(words: Sequence[W]) -> list[list[W]]:
     return list(grouped.values())
 
 
-def _chars(words: Sequence[_Word]) -> int:
+def _chars(words: Sequence[WordLike]) -> int:
     return sum(ch.isalnum() for w in words for ch in w.text)
 
 
-def _conf(words: Sequence[_Word]) -> float:
+def _conf(words: Sequence[WordLike]) -> float:
     """Character-weighted mean confidence: a long word read well outweighs a speck."""
     chars = [(max(w.conf, 0.0), sum(ch.isalnum() for ch in w.text)) for w in words]
     total = sum(n for _, n in chars)
     return sum(c * n for c, n in chars) / total if total else 0.0
 
 
-def _span(words: Sequence[_Word]) -> BBox:
+def span_of(words: Sequence[WordLike]) -> BBox:
+    """The box around ``words`` (at least one)."""
     box = words[0].box
     for word in words[1:]:
         box = box.union(word.box)
@@ -97,7 +100,7 @@ def merge_reads(base: list[W], other: Sequence[W], relabel: Callable[[W, int], W
     for line in _lines(other):
         if _chars(line) < MIN_LINE_CHARS or _conf(line) < MIN_LINE_CONF:
             continue
-        span = _span(line)
+        span = span_of(line)
         near = [w.box for w in words if _meet(w.box, span)]
         if any(overlaps(box, word.box) for box in near for word in line):
             continue
@@ -107,7 +110,7 @@ def merge_reads(base: list[W], other: Sequence[W], relabel: Callable[[W, int], W
     return words
 
 
-def _after_line_above(words: Sequence[_Word], span: BBox) -> int:
+def _after_line_above(words: Sequence[WordLike], span: BBox) -> int:
     """The index after the last word of the nearest line above ``span`` sharing its columns, else
     of the nearest line above at all; 0 when nothing is above."""
     middle = (span.top + span.bottom) / 2

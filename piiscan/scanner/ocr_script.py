@@ -9,8 +9,9 @@ is an identity document of a country that prints names in another script (AADHAA
 HONG KONG ... IDENTITY CARD) is read once more with that script's Tesseract model plus English.
 Ordinary pages match no hint and pay nothing.
 
-The two reads are combined as the other second passes are (the better read is the base, the
-lines only the other read are added), then two repairs specific to script pairs:
+The English read stays the base (it reads Latin text best): a confident script word replaces the
+English guesses at its place, script lines where English read nothing are added as the photo passes
+add theirs (:func:`~piiscan.scanner.ocr_merge.merge_reads`), then two repairs specific to script pairs:
 
 * CJK characters, which Tesseract reports one word each, are joined: the scripts use no spaces.
 * A bilingual field printed ``CYRILLIC/LATIN`` keeps the Latin half from the English read, which
@@ -27,9 +28,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from piiscan.scanner.ocr_merge import _Word, merge_reads, overlaps
+from piiscan.scanner.ocr_merge import WordLike, merge_reads, overlaps
 
-W = TypeVar("W", bound=_Word)
+W = TypeVar("W", bound=WordLike)
 
 SCRIPT_PACKS: dict[str, tuple[str, ...]] = {
     "devanagari": ("mar",),
@@ -94,7 +95,7 @@ def adopt_script_words(base: Sequence[W], read: Sequence[W], script: str, relabe
     return merge_reads(words, lonely, relabel)
 
 
-def _lookalike(base: Sequence[_Word], word: _Word) -> bool:
+def _lookalike(base: Sequence[WordLike], word: WordLike) -> bool:
     """One base word of as many letters (give or take one), no digits: the English model's reading
     of a word in a script it cannot read, often confident (Cyrillic capitals look Latin: a name
     read 'NETPEHKO' at 90). Digits mean the base read something the script read missed."""
@@ -145,7 +146,7 @@ def repair_pairs(words: Sequence[W], latin: Sequence[W]) -> list[W]:
     return out
 
 
-def _latin_half(word: _Word, latin: Sequence[_Word]) -> str | None:
+def _latin_half(word: WordLike, latin: Sequence[WordLike]) -> str | None:
     """The Latin half of the English read's slash word at the place of ``word``."""
     for other in latin:
         if "/" in other.text and overlaps(word.box, other.box):
