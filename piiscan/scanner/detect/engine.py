@@ -15,6 +15,7 @@ from typing import Any
 
 from piiscan.scanner.detect.filters import plausible_entities, reprints, suppress
 from piiscan.scanner.detect.ocr_confidence import doubtful_ocr_guess
+from piiscan.scanner.detect.recognizers.mrz_names import repair_names_lines
 from piiscan.scanner.language import detect_language
 from piiscan.scanner.masking import mask
 from piiscan.scanner.model import Finding, TextSegment
@@ -57,7 +58,7 @@ class Detector:
         segments = [segment for segment in segments if segment.text.strip()]
         _assign_document_language(segments)
         # OCR text is analysed as repaired (same length, so offsets hold); values are taken from it too
-        texts = {id(s): ocr_digit_fix(s.text) if s.source == "ocr" else s.text for s in segments}
+        texts = {id(s): repair_names_lines(ocr_digit_fix(s.text)) if s.source == "ocr" else s.text for s in segments}
         units: list[tuple[TextSegment, int, str]] = []
         for segment in segments:
             text = texts[id(segment)]
@@ -158,7 +159,9 @@ def _assign_document_language(segments: list[TextSegment]) -> None:
 
 
 _LANGUAGE_SAMPLE_CHARS = 1500
-_DIGITISH_TOKEN = re.compile(r"(?<![A-Za-z])[0-9OoQDIl|SBZ]{2,}(?![A-Za-z])")
+_DIGITISH_TOKEN = re.compile(r"(?<![A-Za-z0-9|])[0-9OoQDIl|SBZ]{2,}(?![A-Za-z])")
+"""A run of digits and their look-alikes with no letter on either side (a run may not start inside
+another: "F205Q" is a code, not "F" plus "205Q")."""
 _LETTER_TO_DIGIT = str.maketrans(
     {"O": "0", "o": "0", "Q": "0", "D": "0", "I": "1", "l": "1", "|": "1", "S": "5", "B": "8", "Z": "2"}
 )

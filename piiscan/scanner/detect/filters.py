@@ -41,6 +41,8 @@ _NON_NAME_WORDS = frozenset(
             "social security benefits tax wages federal project manager",
             # a document's own parts ("Part II", "Section 3")
             "part section chapter schedule appendix annex",
+            # a driving licence's field captions (class of vehicle, date of issue, vehicle classes)
+            "cov doi dob dln lmv mcwg hmv rto",
         )
     ).split()
 )
@@ -103,13 +105,20 @@ def reprints(findings: list[Finding], text: str) -> list[Finding]:
     A card prints its number twice (the field under its label and again up the edge or on the
     letter part); only the labelled printing carries the evidence, but each printing is the same
     person's number and is masked and boxed too. A printing inside another finding is left alone.
+    A printing may differ in its separators and in one mark OCR put inside it.
     """
     taken = [(f.start, f.end) for f in findings]
     copies: list[Finding] = []
     for found in findings:
         if found.entity_type not in _IDENTIFIERS or not _long_identifier(found.text):
             continue
-        for match in re.finditer(rf"(?<![A-Za-z0-9]){re.escape(found.text)}(?![A-Za-z0-9])", text):
+        characters = [ch for ch in found.text if ch.isalnum()]
+        # OCR breaks a printing with a stray mark ("736HDV7874J)SB"): one more mark than the value has
+        pattern = "[^\\w\\n]?".join(re.escape(ch) for ch in characters)
+        marks = len(found.text) - len(characters)
+        for match in re.finditer(rf"(?<![A-Za-z0-9]){pattern}(?![A-Za-z0-9])", text):
+            if len(match.group()) - len(characters) > marks + 1:
+                continue
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue
             taken.append((match.start(), match.end()))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from presidio_analyzer import EntityRecognizer
 
 from piiscan.scanner.detect.recognizers.address_block import AddressBlockRecognizer
+from piiscan.scanner.detect.recognizers.card_face import CardFaceRecognizer
 from piiscan.scanner.detect.recognizers.form_address import FormAddressRecognizer
 from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer, NameTableRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
@@ -16,9 +17,11 @@ from piiscan.scanner.detect.recognizers.id_fields import (
     LicenceNumberRecognizer,
 )
 from piiscan.scanner.detect.recognizers.id_numbers import (
+    CaptionBelowIdRecognizer,
     EinRecognizer,
     HkIdRecognizer,
     HkNameCodeRecognizer,
+    LabelledFiscalCodeRecognizer,
     LabelledIdRecognizer,
     LabelledSsnRecognizer,
     MrzNumberRecognizer,
@@ -36,6 +39,8 @@ from piiscan.scanner.detect.recognizers.us_place import UsPlaceRecognizer
 __all__ = [
     "AddressBlockRecognizer",
     "BilingualNameRecognizer",
+    "CaptionBelowIdRecognizer",
+    "CardFaceRecognizer",
     "CardNameRecognizer",
     "DocumentDiscriminatorRecognizer",
     "EinRecognizer",
@@ -45,6 +50,7 @@ __all__ = [
     "HandleNameRecognizer",
     "HkIdRecognizer",
     "HkNameCodeRecognizer",
+    "LabelledFiscalCodeRecognizer",
     "LabelledIdRecognizer",
     "LabelledNameRecognizer",
     "LabelledPlaceRecognizer",
@@ -83,6 +89,9 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         HkIdRecognizer(supported_language=language),
         HkNameCodeRecognizer(supported_language=language),
         LabelledSsnRecognizer(supported_language=language),
+        LabelledFiscalCodeRecognizer(supported_language=language),
+        CaptionBelowIdRecognizer(supported_language=language),
+        CardFaceRecognizer(supported_language=language),
         EinRecognizer(supported_language=language),
         MrzNumberRecognizer(supported_language=language),
         MrzNameRecognizer(supported_language=language),

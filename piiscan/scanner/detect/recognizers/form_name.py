@@ -71,6 +71,10 @@ _FORM_WORDS = frozenset(
         "usa",
         "united",
         "states",
+        "required",
+        "optional",
+        "surname",
+        "given",
     ]
 )
 _MAX_CAPTION_CHARS = 160

@@ -27,7 +27,7 @@ import string
 from presidio_analyzer import RecognizerResult
 
 from piiscan.scanner.detect.recognizers.base import OwnRecognizer
-from piiscan.scanner.detect.recognizers.mrz import find_mrzs
+from piiscan.scanner.detect.recognizers.mrz import find_mrz_layouts, find_mrzs
 
 HK_ID = "HK_ID_CARD"
 ID_NUMBER = "ID_NUMBER"
@@ -161,6 +161,59 @@ class LabelledIdRecognizer(OwnRecognizer):
         return results
 
 
+# 6 letters of the names, year, month letter, day (+40 for women), place code, check letter; OCR
+# and omocodia (a digit replaced by a letter when two codes collide) are not followed here
+_FISCAL_CODE = r"[A-Z]{6}\d{2}[ABCDEHLMPRST]\d{2}[A-Z]\d{3}[A-Z]"
+_FISCAL_RE = re.compile(
+    rf"(?i:codice[ \t]+fiscale|cod\.?[ \t]*fisc\.?|fiscal[ \t]+code|tax[ \t]+code)"
+    rf"[^\n]{{0,60}}(?:\n[^\n]{{0,60}}){{0,3}}?(?<![A-Za-z0-9])(?P<value>{_FISCAL_CODE})(?![A-Za-z0-9])"
+)
+
+
+class LabelledFiscalCodeRecognizer(OwnRecognizer):
+    """IT_FISCAL_CODE: a value in the Italian fiscal code's layout in its labelled field, check letter
+    or not.
+
+    Presidio's recognizer wants the check letter right, which keeps look-alikes in prose out; in
+    the field labelled "codice fiscale" the value is the holder's code as printed, and one letter
+    OCR misread (or a specimen's made-up code) fails the check without making it anything else.
+    Codes whose check holds are Presidio's; this adds the ones that fail it.
+    """
+
+    name: str
+    ENTITY = "IT_FISCAL_CODE"
+    SCORE = 0.6
+
+    def find(self, text: str) -> list[RecognizerResult]:
+        if not re.search(r"(?i)fisc|tax[ \t]+code", text):
+            return []
+        return [self.result(m.start("value"), m.end("value"), self.SCORE) for m in _FISCAL_RE.finditer(text)]
+
+
+# A number alone on its line, then within three lines the caption that a certificate prints under
+# its field ("24245482" over "STATE FILE NO"): vital records put the value above its caption.
+_CAPTION_BELOW_RE = re.compile(
+    r"(?m)^[ \t]*(?P<value>\d{6,12})[ \t]*\n(?:[^\n]{0,12}\n){0,3}?[ \t]*"
+    r"(?:STATE[ \t]+)?(?:FILE|CERTIFICATE|RECORD|REGISTRATION|LICEN[CS]E)[ \t]+(?:NO\b\.?|NUMBER\b)[^\n]{0,20}$"
+)
+
+
+class CaptionBelowIdRecognizer(OwnRecognizer):
+    """ID_NUMBER: a certificate's file or record number printed above its capital-letter caption.
+
+    The caption under the value is the label; the lines between may hold only OCR debris (a dozen
+    characters), so a number from another field is not taken for it."""
+
+    name: str
+    ENTITY = ID_NUMBER
+    SCORE = 0.6
+
+    def find(self, text: str) -> list[RecognizerResult]:
+        if " NO" not in text and " NUMBER" not in text:
+            return []
+        return [self.result(m.start("value"), m.end("value"), self.SCORE) for m in _CAPTION_BELOW_RE.finditer(text)]
+
+
 _SSN_LABEL = r"(?:social[ \t]+security|soc\.?[ \t]*sec\.?)[ \t]*(?:no\b\.?|number\b|#)|ssn\b"
 _SSN_RE = re.compile(
     rf"(?<![A-Za-z])(?:{_SSN_LABEL})[ \t]*[:.#\-]*[ \t]*"
@@ -250,31 +303,37 @@ class MrzNumberRecognizer(OwnRecognizer):
     The MRZ's check digits vouch for the value; the printed copy is the number a reader sees, and
     the one to mask. Case is ignored (OCR reads a printed capital as lower case). Where the page
     holds no printed copy the number is reported once, inside the MRZ: the document number is then
-    among the report's kinds even though the MRZ already covers its characters.
+    among the report's kinds even though the MRZ already covers its characters. A zone with an
+    MRZ's layout whose checks fail gives its leading field at a lower score: nothing vouches for it.
     """
 
     name: str
     ENTITY = ID_NUMBER
     SCORE = 0.85
+    SCORE_LAYOUT_ONLY = 0.5
 
     def find(self, text: str) -> list[RecognizerResult]:
         if "<" not in text:
             return []
-        mrzs = find_mrzs(text)
+        zones: list[tuple[tuple[str, ...], int, int, float]] = [
+            ((data.document_number, *data.optional_data), start, end, self.SCORE)
+            for data, start, end in find_mrzs(text)
+        ]
+        zones += [((z.document_number,), z.start, z.end, self.SCORE_LAYOUT_ONLY) for z in find_mrz_layouts(text)]
         results: list[RecognizerResult] = []
-        for data, mrz_start, mrz_end in mrzs:
-            for value in (data.document_number, *data.optional_data):
+        for values, mrz_start, mrz_end, score in zones:
+            for value in values:
                 if len(value) < _MIN_MRZ_NUMBER or sum(ch.isdigit() for ch in value) < _MIN_DIGITS:
                     continue
                 printed = re.compile(rf"(?<![A-Za-z0-9<]){re.escape(value)}(?![A-Za-z0-9<])", re.IGNORECASE)
                 spans = [
                     (m.start(), m.end())
                     for m in printed.finditer(text)
-                    if not any(start <= m.start() < end for _, start, end in mrzs)
+                    if not any(start <= m.start() < end for _, start, end, _ in zones)
                 ]
                 if not spans:
                     # printed nowhere else (or OCR missed it): the number in the MRZ itself, once
                     at = text.find(value, mrz_start, mrz_end)
                     spans = [(at, at + len(value))] if at >= 0 else []
-                results.extend(self.result(a, b, self.SCORE) for a, b in spans)
+                results.extend(self.result(a, b, score) for a, b in spans)
         return results

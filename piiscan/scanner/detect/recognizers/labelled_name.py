@@ -31,6 +31,12 @@ _PATTERN = re.compile(
     rf"({_NAME})(?![\w])",
     re.IGNORECASE,
 )
+# A two-column form row with no colon ("Last Name    Doe"): only the explicit name labels, at the
+# start of the line, and the name ending it; anything else on the line makes it prose.
+_SPACED = re.compile(
+    r"(?m)^[ \t]*(?i:surname|last[ \t]+name|family[ \t]+name|given[ \t]+names?|first[ \t]+names?|"
+    rf"middle[ \t]+names?|full[ \t]*name)[ \t]+({_NAME})[ \t]*$"
+)
 _CLOSINGS = (
     r"kind\s+regards|best\s+regards|warm\s+regards|regards|sincerely|yours\s+(?:sincerely|faithfully|truly)|"
     r"best\s+wishes|mit\s+freundlichen\s+gr(?:ü|ue|u)(?:ß|ss)en|(?:viele|beste|freundliche)\s+gr(?:ü|ue|u)(?:ß|ss)e|"
@@ -80,6 +86,8 @@ _NOT_NAMES = frozenset(
     | {"last", "first", "middle", "given", "name", "names", "surname", "dob", "phone", "email", "zip", "city", "state"}
     # an instruction under a section heading ("APPLICANT INFORMATION / Complete the following")
     | {"complete", "please", "enter", "print", "attach", "check", "see", "use", "fill", "provide", "list"}
+    # what a blank form prints in the field itself ("Last Name  Required")
+    | {"required", "optional", "mandatory", "here", "below", "above", "field", "blank", "same", "unknown", "none"}
 )
 
 
@@ -95,6 +103,7 @@ class LabelledNameRecognizer(OwnRecognizer):
         results = []
         matches = (
             *_PATTERN.finditer(text),
+            *_SPACED.finditer(text),
             *_SIGNATURE.finditer(text),
             *_RELATION.finditer(text),
             *_ADDRESSEE.finditer(text),

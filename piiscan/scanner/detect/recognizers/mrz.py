@@ -414,6 +414,93 @@ def _find_mrzs(text: str) -> list[_Found]:
     return sorted(chosen, key=lambda f: f.start)
 
 
+_LAYOUT_LINE = re.compile(r"(?m)^[ \t]*([A-Z0-9<][A-Z0-9< \t]{24,60}[A-Z0-9<])[ \t]*$")
+_LAYOUT_WIDTH = range(26, 49)
+"""A TD1 line is 30 characters, TD3 44; OCR adds or drops a few fillers (and splits lines with spaces)."""
+_LAYOUT_HEADER = re.compile(r"[PIACV][A-Z<][A-Z<]{3}")
+_LAYOUT_CORE = re.compile(r"(\d{6})\d?[MFX<]\d{6}")
+"""Birth date, its check digit (a forged or misprinted zone may lack it), sex, expiry date."""
+_LAYOUT_FILLERS = re.compile(r"[<K]{3,}")
+_LAYOUT_TD12_NUMBER = re.compile(r"(?P<number>[A-Z0-9<]{5,9})\d?[A-Z<]{3}\d{6}")
+_LAYOUT_TD1_NUMBER = re.compile(r"[ACI][A-Z<][A-Z<]{3}(?P<number>[A-Z0-9<]{5,9})")
+_LAYOUT_MAX_SPREAD = 6
+"""OCR miscounts filler runs: the lines of one zone may differ this much in length."""
+_LAYOUT_MAX_GAP = 2
+"""Characters (a line break and a blank line) allowed between two lines of one zone."""
+
+
+@dataclass(frozen=True)
+class MrzLayout:
+    """An MRZ by its layout alone: the lines are there, the check digits do not hold.
+
+    OCR damage to two fields, or a misprinted zone, fails the checks; the zone still says an
+    identity document was uploaded, and its leading field still holds the document number.
+    """
+
+    document_number: str
+    start: int
+    end: int
+
+
+def _compact(line: str) -> str:
+    return "".join(line.split())
+
+
+def _layout_lines(text: str) -> list[list[re.Match[str]]]:
+    """Runs of consecutive MRZ-alphabet lines of similar length, two or three to a run."""
+    runs: list[list[re.Match[str]]] = []
+    for line in _LAYOUT_LINE.finditer(text):
+        if len(_compact(line.group(1))) not in _LAYOUT_WIDTH:
+            continue
+        last = runs[-1] if runs else None
+        if (
+            last is not None
+            and len(last) < 3
+            and text.count("\n", last[-1].end(1), line.start(1)) <= _LAYOUT_MAX_GAP
+            and not text[last[-1].end(1) : line.start(1)].strip()
+            and abs(len(_compact(line.group(1))) - len(_compact(last[0].group(1)))) <= _LAYOUT_MAX_SPREAD
+        ):
+            last.append(line)
+        else:
+            runs.append([line])
+    return [run for run in runs if len(run) >= 2]
+
+
+def _layout_number(lines: list[str]) -> str:
+    header = next((line for line in lines if _LAYOUT_HEADER.match(line)), "")
+    for line in lines:
+        if line is not header and (found := _LAYOUT_TD12_NUMBER.match(line)):
+            return found["number"].strip("<")
+    found = _LAYOUT_TD1_NUMBER.match(header)
+    return found["number"].strip("<") if found else ""
+
+
+def find_mrz_layouts(text: str) -> list[MrzLayout]:
+    """Zones that have an MRZ's layout but fail its check digits (valid ones are left to
+    :func:`find_mrzs`): a line opening with a document code and issuing state, a line with a
+    plausible birth date, sex and expiry date, and a filler run; two or three lines of MRZ
+    characters of about the same width."""
+    if "<<<" not in text:
+        return []
+    valid = [(found.start, found.end) for found in _find_mrzs(text)]
+    layouts = []
+    for run in _layout_lines(text):
+        lines = [_compact(match.group(1)) for match in run]
+        core = next((m for line in lines if (m := _LAYOUT_CORE.search(line))), None)
+        if (
+            core is None
+            or not _plausible_date(core.group(1))
+            or not any(_LAYOUT_HEADER.match(line) for line in lines)
+            or not any(_LAYOUT_FILLERS.search(line) for line in lines)
+        ):
+            continue
+        start, end = run[0].start(1), run[-1].end(1)
+        if any(start < b and a < end for a, b in valid):
+            continue
+        layouts.append(MrzLayout(_layout_number(lines), start, end))
+    return layouts
+
+
 def find_mrzs(text: str) -> list[tuple[MrzData, int, int]]:
     """Every valid MRZ in ``text`` with its character span, in reading order."""
     return [(found.data, found.start, found.end) for found in _find_mrzs(text)]
@@ -439,7 +526,8 @@ class MrzRecognizer(OwnRecognizer):
 
     The composite check digit covers every other check digit, so a valid composite means
     an intact MRZ (score 1.0); valid field checks alone still mean a real MRZ whose
-    composite was damaged by OCR (score 0.85).
+    composite was damaged by OCR (score 0.85). A zone whose layout holds but whose checks fail
+    (damage to two fields, a misprinted specimen) is still an identity document (score 0.5).
     """
 
     name: str  # set by EntityRecognizer; declared because mypy cannot infer it there
@@ -448,6 +536,7 @@ class MrzRecognizer(OwnRecognizer):
     SCORE_COMPOSITE_VALID = 1.0
     SCORE_FIELDS_VALID = 0.85
     SCORE_PARTLY_VALID = 0.6
+    SCORE_LAYOUT_ONLY = 0.5
 
     def find(self, text: str) -> list[RecognizerResult]:
         """Return one result per MRZ, spanning from its first to its last line."""
@@ -474,4 +563,11 @@ class MrzRecognizer(OwnRecognizer):
                 ),
             )
             results.append(self.result(found.start, found.end, score, explanation=explanation))
+        for layout in find_mrz_layouts(text):
+            explanation = AnalysisExplanation(
+                recognizer=self.name,
+                original_score=self.SCORE_LAYOUT_ONLY,
+                textual_explanation="MRZ layout, check digits failed",
+            )
+            results.append(self.result(layout.start, layout.end, self.SCORE_LAYOUT_ONLY, explanation=explanation))
         return results

@@ -57,3 +57,51 @@ class MrzNameRecognizer(OwnRecognizer):
             for match in printed.finditer(text)
             if match.group()[0].isupper() and not line.start() <= match.start() < line.end()
         ]
+
+
+# A names line as OCR gives it: optional document code and issuing state (TD2/TD3 line 1), the
+# names, then the filler run, in which OCR reads some fillers as K.
+_ANY_NAMES_LINE = re.compile(
+    r"(?m)^(?P<indent>[ \t]*)(?P<header>[PIACV][A-Z<][A-Z<]{3})?(?P<names>[A-Z]+(?:<{1,2}[A-Z]+)*)"
+    r"(?P<tail><{2,}[<K]*)[ \t]*$"
+)
+_NAMES_LINE_WIDTH = range(26, 49)
+"""TD1's names line is 30 characters, TD3's 44; OCR adds or drops a few fillers."""
+_FILLER_AS_LETTER = "XKSCER"
+"""Letters OCR reads for the filler that ends a name ('HOLLIEX<<<', 'ELENAS<<<')."""
+
+
+def repair_names_lines(text: str) -> str:
+    """MRZ names lines with the fillers OCR read as letters put back, keeping every offset.
+
+    K inside the closing filler run is never a name. A last letter that OCR may read for a
+    filler is dropped only where the page prints the name without it and nowhere with it: the
+    printed name in the visual zone is the evidence, as for :class:`MrzNameRecognizer`.
+    """
+    if "<<" not in text:
+        return text
+
+    def repair(line: re.Match[str]) -> str:
+        if len(line.group().strip()) not in _NAMES_LINE_WIDTH:
+            return line.group()
+        names = re.sub(
+            r"[A-Z]+(?=<)|[A-Z]+$",
+            lambda word: _without_filler_letter(text, word.group(), line),
+            line["names"],
+        )
+        rest = line.group()[line.end("tail") - line.start() :]
+        return line["indent"] + (line["header"] or "") + names + line["tail"].replace("K", "<") + rest
+
+    return _ANY_NAMES_LINE.sub(repair, text)
+
+
+def _without_filler_letter(text: str, word: str, line: re.Match[str]) -> str:
+    if len(word) <= _MIN_WORD + 1 or word[-1] not in _FILLER_AS_LETTER:
+        return word
+    shorter = word[:-1]
+
+    def printed(value: str) -> bool:
+        pattern = re.compile(rf"(?<![\w<]){value}(?![\w<])", re.IGNORECASE)
+        return any(not line.start() <= m.start() < line.end() for m in pattern.finditer(text))
+
+    return shorter + "<" if printed(shorter) and not printed(word) else word

@@ -1,0 +1,193 @@
+"""Fields whose check OCR (or the printer) broke but whose layout and label still say what they are:
+an MRZ failing its check digits, a names line with fillers read as letters, a card number failing
+Luhn on the card's face, a labelled fiscal code failing its check letter, a licence number printed
+again with a stray mark, a certificate number above its caption, a name in a colon-less form row.
+
+Every value here is made up; check characters are computed by the builders of test_recognizers."""
+
+from __future__ import annotations
+
+import pytest
+
+from piiscan.scanner.detect.recognizers import MrzNumberRecognizer, MrzRecognizer, parse_mrz
+from piiscan.scanner.detect.recognizers.card_face import CardFaceRecognizer, luhn_valid
+from piiscan.scanner.detect.recognizers.mrz import find_mrz_layouts
+from piiscan.scanner.detect.recognizers.mrz_names import repair_names_lines
+from piiscan.scanner.model import TextSegment
+from piiscan.scanner.pipeline import Scanner
+from tests.scanner.detect.test_recognizers import td3
+
+
+def _found(scanner: Scanner, text: str) -> list[tuple[str, str]]:
+    segment = TextSegment(text=text, page=1, source="ocr", words=[], language="en")
+    return [(f.entity_type, f.text) for f in scanner.detector.detect([segment])]
+
+
+def _broken(line: str, *positions: int) -> str:
+    for step, position in enumerate(positions, 1):
+        line = line[:position] + str((int(line[position]) + step) % 10) + line[position + 1 :]
+    return line
+
+
+# --- MRZ by its layout ---------------------------------------------------------------------
+
+
+def test_zone_failing_two_checks_is_still_an_mrz_at_the_layout_score() -> None:
+    line1, line2 = td3("OKAFOR", "CHIDI", "PX7731904", "790214", "330521", sex="M")
+    text = "Passport\n" + line1 + "\n" + _broken(line2, 9, 27)
+    assert parse_mrz(text) is None  # nothing vouches for the fields
+    results = MrzRecognizer().analyze(text, entities=["MRZ"], nlp_artifacts=None)
+    assert [(r.score, text[r.start : r.end]) for r in results] == [
+        (MrzRecognizer.SCORE_LAYOUT_ONLY, line1 + "\n" + _broken(line2, 9, 27))
+    ]
+    numbers = MrzNumberRecognizer().analyze(text, entities=["ID_NUMBER"], nlp_artifacts=None)
+    assert [(text[r.start : r.end], r.score) for r in numbers] == [("PX7731904", MrzNumberRecognizer.SCORE_LAYOUT_ONLY)]
+
+
+def test_misprinted_zone_without_a_check_digit_gives_its_number() -> None:
+    """A prop passport's data line lacks the number's check digit, so every field is shifted."""
+    names = "P<UTO<MR<QUILL" + "<" * 30
+    data = "118340275UTO8203145M0712203" + "<" * 15 + "04"
+    text = f"QUILL\n\n{names}\n{data}\n"
+    (layout,) = find_mrz_layouts(text)
+    assert (layout.document_number, text[layout.start : layout.end]) == ("118340275", f"{names}\n{data}")
+
+
+def test_valid_zone_is_not_reported_twice() -> None:
+    lines = td3("OKAFOR", "CHIDI", "PX7731904", "790214", "330521", sex="M")
+    text = "\n".join(lines)
+    assert find_mrz_layouts(text) == []
+    assert [r.score for r in MrzRecognizer().analyze(text, entities=["MRZ"], nlp_artifacts=None)] == [1.0]
+
+
+_NAMES = "P<UTOQUILL<<ANNA" + "<" * 28
+_DATA = "118340275UTO{birth}F0712203" + "<" * 15 + "04"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "ABSTRACT<<<SECTION<<HEADER" + "<" * 20 + "\nNO DATES OR DIGITS HERE AT ALL" + "<" * 13, id="no-core"
+        ),
+        pytest.param(_NAMES + "\n" + _DATA.format(birth="8213145"), id="month-13"),
+        pytest.param("NOTE" + "<" * 40 + "\n" + _DATA.format(birth="8203145"), id="no-header"),
+        pytest.param(_NAMES + "\n\nSome prose between\n" + _DATA.format(birth="8203145"), id="apart"),
+    ],
+)
+def test_no_layout_without_every_part(text: str) -> None:
+    assert find_mrz_layouts(text) == []
+
+
+# --- names lines -----------------------------------------------------------------------------
+
+
+def test_names_line_fillers_read_as_letters_are_put_back() -> None:
+    text = "NWOSU\nADAEZE\nP<UTONWOSU<<ADAEZEX<<<<<<<<KKKKKK<KKKKKKKK<K\n"
+    repaired = repair_names_lines(text)
+    assert len(repaired) == len(text)
+    assert repaired.splitlines()[2] == "P<UTONWOSU<<ADAEZE" + "<" * 26
+
+
+def test_td1_names_line_letter_dropped_only_where_the_page_prints_the_shorter_name() -> None:
+    shorter = "Given name\nMARTA\nVIDAL<<MARTAS<<<<<<<<<<<<<<<<<<\n"
+    assert repair_names_lines(shorter).splitlines()[2] == shorter.splitlines()[2].replace("MARTAS", "MARTA<")
+    # the page prints the longer name: it is the name
+    assert repair_names_lines("FELIX\nP<UTOMAX<<FELIX" + "<" * 29 + "\n").endswith("FELIX" + "<" * 29 + "\n")
+    both = "MARTA or MARTAS\nVIDAL<<MARTAS<<<<<<<<<<<<<<<<<<\n"
+    assert repair_names_lines(both) == both
+    assert repair_names_lines("MARKS\n") == "MARKS\n"
+
+
+def test_repaired_names_line_matches_the_reported_mrz(scanner: Scanner) -> None:
+    line1, line2 = td3("NWOSU", "ADAEZE", "PX7731904", "790214", "330521")
+    misread = line1.replace("ADAEZE<", "ADAEZEX", 1)
+    found = _found(scanner, f"PASSPORT\nNWOSU\nADAEZE\n{misread}\n{line2}\n")
+    assert ("MRZ", f"{line1}\n{line2}") in found
+
+
+# --- card face -------------------------------------------------------------------------------
+
+_FACE = "Northwind Bank\n\n{number}\n\nVALID THRU 07/29\nLENA MARKOVA\n"
+
+
+def _luhn_failing(number: str) -> str:
+    digits = number.replace(" ", "")
+    last = str((int(digits[-1]) + 1) % 10)
+    wrong = number[:-1] + last
+    return wrong if not luhn_valid(wrong.replace(" ", "")) else number[:-1] + str((int(last) + 1) % 10)
+
+
+def test_card_face_number_failing_luhn_is_a_card() -> None:
+    number = _luhn_failing("4532 0151 1283 0366")
+    assert not luhn_valid(number.replace(" ", ""))
+    text = _FACE.format(number=number)
+    results = CardFaceRecognizer().analyze(text, entities=["CREDIT_CARD"], nlp_artifacts=None)
+    assert [(text[r.start : r.end], r.score) for r in results] == [(number, CardFaceRecognizer.SCORE)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Order summary\nReference: {number}\nShipped 07/29\nBank transfer", id="labelled-reference"),
+        pytest.param("Northwind Bank\n\n{number}\n\nLENA MARKOVA\n", id="no-expiry"),
+        pytest.param("Parcel 07/29\n\n{number}\n\nWarehouse 4\n", id="no-card-words"),
+    ],
+)
+def test_luhn_failing_number_without_the_whole_face_is_not_a_card(text: str) -> None:
+    text = text.format(number=_luhn_failing("4532 0151 1283 0366"))
+    assert CardFaceRecognizer().analyze(text, entities=["CREDIT_CARD"], nlp_artifacts=None) == []
+
+
+def test_luhn_valid_card_is_left_to_presidio(scanner: Scanner) -> None:
+    text = _FACE.format(number="4532 0151 1283 0366")
+    assert luhn_valid("4532015112830366")
+    assert CardFaceRecognizer().analyze(text, entities=["CREDIT_CARD"], nlp_artifacts=None) == []
+    assert ("CREDIT_CARD", "4532 0151 1283 0366") in _found(scanner, text)
+
+
+# --- labelled values -------------------------------------------------------------------------
+
+
+def test_labelled_fiscal_code_failing_its_check_letter(scanner: Scanner) -> None:
+    text = "CODICE FISCALE ESTREMI ATTO\n\nFISCAL CODE 221 p3 sB-1990 004411\nVRDLCU90A41F205Q\n"
+    assert ("IT_FISCAL_CODE", "VRDLCU90A41F205Q") in _found(scanner, text)
+    assert not any(t == "IT_FISCAL_CODE" for t, _ in _found(scanner, "Serial VRDLCU90A41F205Q shipped\n"))
+
+
+def test_licence_number_printed_again_with_a_stray_mark(scanner: Scanner) -> None:
+    text = (
+        "DRIVER LICENSE\n4a ISS 4d NUMBER\n05/02/2019 X71QPR40215KD\n4b EXP 3 DOB\n\n5 DD 05/02/2019\nX71QPR402)15KD\n"
+    )
+    found = _found(scanner, text)
+    assert found.count(("US_DRIVER_LICENSE", "X71QPR40215KD")) == 2
+    # more than one stray mark is another value
+    assert (
+        _found(scanner, text.replace("X71QPR402)15KD", "X71Q)PR402)15KD")).count(("US_DRIVER_LICENSE", "X71QPR40215KD"))
+        == 1
+    )
+
+
+def test_certificate_number_above_its_caption(scanner: Scanner) -> None:
+    assert ("ID_NUMBER", "31877204") in _found(scanner, "COUNTY OF ALDEN\n\n31877204\n\n4,\nSTATE FILE NO\n")
+    far = "31877204\nThe marriage was recorded in the county register on the date below\nSTATE FILE NO\n"
+    assert ("ID_NUMBER", "31877204") not in _found(scanner, far)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Resume\n\nLast Name Okonkwo\n\nFirst Name Ifeoma\n", "Okonkwo"),
+        ("Surname   Lindqvist\n", "Lindqvist"),
+    ],
+)
+def test_name_in_a_colonless_form_row(scanner: Scanner, text: str, name: str) -> None:
+    assert ("PERSON", name) in _found(scanner, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Last Name Required\nFirst name optional\n", "The last name of the applicant goes here\n", "COV DOI\n"],
+)
+def test_form_captions_are_not_names(scanner: Scanner, text: str) -> None:
+    assert not any(t == "PERSON" for t, _ in _found(scanner, text))
