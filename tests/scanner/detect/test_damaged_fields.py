@@ -191,3 +191,28 @@ def test_name_in_a_colonless_form_row(scanner: Scanner, text: str, name: str) ->
 )
 def test_form_captions_are_not_names(scanner: Scanner, text: str) -> None:
     assert not any(t == "PERSON" for t, _ in _found(scanner, text))
+
+
+def test_plan_group_on_an_insurance_card(scanner: Scanner) -> None:
+    card = "NORTHWIND HEALTH\nMember\nTOMAS REYES\nGroup # 4417723\nRx Group # QXRTPLN\nHEALTH SAVINGS PLAN\n"
+    found = _found(scanner, card)
+    assert ("ID_NUMBER", "4417723") in found and ("ID_NUMBER", "QXRTPLN") in found
+    # a group elsewhere is no plan's: no identity or insurance paper
+    assert not any(t == "ID_NUMBER" for t, _ in _found(scanner, "Reading group # ALPHA meets at noon\n"))
+
+
+def test_place_of_birth_beside_the_sex_on_a_passport_page(scanner: Scanner) -> None:
+    page = f"QUILL\nM HARTLEPOOL\n\n{_NAMES}\n{_DATA.format(birth='8203145')}\n"
+    assert ("LOCATION", "HARTLEPOOL") in _found(scanner, page)
+    assert ("LOCATION", "HARTLEPOOL") not in _found(scanner, "Sizes\nM HARTLEPOOL\n")
+
+
+def test_two_filler_look_alikes_after_a_printed_name() -> None:
+    text = "IVAN/IVAN\nP<UTOHRYNKO<<IVANKX" + "<" * 25 + "\n"
+    assert repair_names_lines(text).splitlines()[1] == "P<UTOHRYNKO<<IVAN" + "<" * 27
+
+
+def test_name_line_above_the_date_of_birth(scanner: Scanner) -> None:
+    assert ("PERSON", "HALVORSEN TRI") in _found(scanner, "HALVORSEN TRI MI] 01.09.2012\nDOB: 06.16.1976\n")
+    for heading in ("PATIENT INFORMATION\nDOB: 06.16.1976\n", "The Patient was seen\nDOB: 1.1.2000\n"):
+        assert not any(t == "PERSON" for t, _ in _found(scanner, heading))

@@ -107,6 +107,8 @@ _ID_LABEL = (
     # generic: an invoice has a document number too, so these count only on identity papers
     r"|(?P<generic>document[ \t]*(?:no\b\.?|number\b|#)"
     r"|member[ \t]*(?:id\b|no\b\.?|number\b|#)"
+    # a health plan's group, printed beside the member's number
+    r"|(?:rx[ \t]*)?group[ \t]*(?:#|no\b\.?|number\b)"
     r"|control[ \t]*(?:no\b\.?|number\b))"
 )
 _IDENTITY_PAPER = re.compile(
@@ -127,6 +129,11 @@ _LABELLED_RE = re.compile(
 )
 _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
 _MIN_DIGITS = 4
+_PLAN_CODE = re.compile(
+    r"(?<![A-Za-z])(?i:(?:rx[ \t]*)?group[ \t]*(?:#|no\b\.?|number\b))[ \t]*[:.#\-]*[ \t]*(?P<value>[A-Z]{5,12})(?![A-Za-z0-9])"
+)
+"""A plan group written in capitals alone ("Rx Group # BCAAXYZ"), on the label's own line: no digit
+to tell it from a word, so only on identity and insurance papers, like the generic labels."""
 _MAX_LENGTH = 32
 
 
@@ -158,6 +165,8 @@ class LabelledIdRecognizer(OwnRecognizer):
                 if not paper:
                     continue
             results.append(self.result(match.start(group), match.end(group), self.SCORE))
+        if "roup" in text and (paper if paper is not None else _IDENTITY_PAPER.search(text)):
+            results.extend(self.result(m.start("value"), m.end("value"), self.SCORE) for m in _PLAN_CODE.finditer(text))
         return results
 
 

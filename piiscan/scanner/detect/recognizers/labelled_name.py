@@ -37,6 +37,18 @@ _SPACED = re.compile(
     r"(?m)^[ \t]*(?i:surname|last[ \t]+name|family[ \t]+name|given[ \t]+names?|first[ \t]+names?|"
     rf"middle[ \t]+names?|full[ \t]*name)[ \t]+({_NAME})[ \t]*$"
 )
+# A header that prints the name, then the date of birth on the next line (a medical image's burned-in
+# patient line, a badge): the words that open the line above "DOB:", each a whole word.
+_CAPS_WORD = "[A-Z\u00c0-\u00d6\u00d8-\u00de][A-Z\u00c0-\u00d6\u00d8-\u00de'\\-]+"
+_ABOVE_BIRTH_DATE = re.compile(
+    rf"(?m)^[ \t]*({_CAPS_WORD}(?=[ \t]|$)(?:[ \t]+{_CAPS_WORD}(?=[ \t]|$)){{0,2}})[^\n]*\n"
+    r"[ \t]*(?i:dob|d\.o\.b\.?|date[ \t]+of[ \t]+birth)[ \t]*[:.]"
+)
+"""Capitals only, as such headers print names; a heading of the record's own is not a name."""
+_HEADINGS = frozenset(
+    {"patient", "information", "details", "personal", "record", "report", "medical", "history", "summary"}
+    | {"data", "profile", "contact", "member", "employee", "student", "applicant", "the", "identity", "card"}
+)
 _CLOSINGS = (
     r"kind\s+regards|best\s+regards|warm\s+regards|regards|sincerely|yours\s+(?:sincerely|faithfully|truly)|"
     r"best\s+wishes|mit\s+freundlichen\s+gr(?:ü|ue|u)(?:ß|ss)en|(?:viele|beste|freundliche)\s+gr(?:ü|ue|u)(?:ß|ss)e|"
@@ -104,6 +116,7 @@ class LabelledNameRecognizer(OwnRecognizer):
         matches = (
             *_PATTERN.finditer(text),
             *_SPACED.finditer(text),
+            *(m for m in _ABOVE_BIRTH_DATE.finditer(text) if not set(m.group(1).lower().split()) & _HEADINGS),
             *_SIGNATURE.finditer(text),
             *_RELATION.finditer(text),
             *_ADDRESSEE.finditer(text),

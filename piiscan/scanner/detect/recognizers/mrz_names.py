@@ -96,12 +96,16 @@ def repair_names_lines(text: str) -> str:
 
 
 def _without_filler_letter(text: str, word: str, line: re.Match[str]) -> str:
-    if len(word) <= _MIN_WORD + 1 or word[-1] not in _FILLER_AS_LETTER:
-        return word
-    shorter = word[:-1]
+    """``word`` with one or two closing filler look-alikes turned to '<' ('IVANKX' -> 'IVAN<<')."""
 
     def printed(value: str) -> bool:
         pattern = re.compile(rf"(?<![\w<]){value}(?![\w<])", re.IGNORECASE)
         return any(not line.start() <= m.start() < line.end() for m in pattern.finditer(text))
 
-    return shorter + "<" if printed(shorter) and not printed(word) else word
+    for cut in (1, 2):
+        shorter = word[:-cut]
+        if len(shorter) <= _MIN_WORD or any(ch not in _FILLER_AS_LETTER for ch in word[-cut:]):
+            break
+        if printed(shorter) and not printed(word):
+            return shorter + "<" * cut
+    return word
