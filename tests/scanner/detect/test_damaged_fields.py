@@ -216,3 +216,10 @@ def test_name_line_above_the_date_of_birth(scanner: Scanner) -> None:
     assert ("PERSON", "HALVORSEN TRI") in _found(scanner, "HALVORSEN TRI MI] 01.09.2012\nDOB: 06.16.1976\n")
     for heading in ("PATIENT INFORMATION\nDOB: 06.16.1976\n", "The Patient was seen\nDOB: 1.1.2000\n"):
         assert not any(t == "PERSON" for t, _ in _found(scanner, heading))
+
+
+def test_name_ending_the_line_under_a_name_order_caption(scanner: Scanner) -> None:
+    caption = "Name(s) of Other Borrowers\nI am applying for credit. (First, Middle, Last, Suffix) - Use a separator\n"
+    found = _found(scanner, caption + "I am applying for joint credit. Total Number of Borrowers: 2 Odile Marchetti\n")
+    assert ("PERSON", "Odile Marchetti") in found
+    assert not any(t == "PERSON" for t, _ in _found(scanner, "Shipping (boxes)\nUnits: 2 Blue Widgets\n"))

@@ -78,6 +78,11 @@ _FORM_WORDS = frozenset(
     ]
 )
 _MAX_CAPTION_CHARS = 160
+# A caption that spells out the name's order, "(First, Middle, Last, Suffix)": US forms print one
+# over every name field, so a name that ends the line under it is that field's value even where
+# another column's value comes first on the line ("Total Number of Borrowers: 2  Carmen Leannon").
+_NAME_ORDER = re.compile(r"\((?i:first)[ \t]*,[ \t]*(?i:middle[ \t]*,[ \t]*)?(?i:last)")
+_NAME_ENDS_LINE = re.compile(rf"(?m)[:\d][ \t]+(?P<name>{_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_WORD}){{1,2}})[ \t]*$")
 
 
 class FormNameRecognizer(OwnRecognizer):
@@ -100,6 +105,11 @@ class FormNameRecognizer(OwnRecognizer):
             if len(caption) > _MAX_CAPTION_CHARS or not _CAPTION.search(caption) or ":" in caption:
                 continue  # "Name: X" captions are the labelled-name recognizer's
             results.append(self.result(match.start("name"), match.end("name"), self.SCORE))
+        if "(" in text and _NAME_ORDER.search(text):
+            for match in _NAME_ENDS_LINE.finditer(text):
+                words = [w.lower() for w in re.findall(r"[A-Za-z'\-]+", match.group("name"))]
+                if not any(w in _FORM_WORDS for w in words) and _NAME_ORDER.search(line_above(text, match.start())):
+                    results.append(self.result(match.start("name"), match.end("name"), self.SCORE))
         return results
 
 

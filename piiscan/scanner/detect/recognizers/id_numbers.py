@@ -130,7 +130,8 @@ _LABELLED_RE = re.compile(
 _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
 _MIN_DIGITS = 4
 _PLAN_CODE = re.compile(
-    r"(?<![A-Za-z])(?i:(?:rx[ \t]*)?group[ \t]*(?:#|no\b\.?|number\b))[ \t]*[:.#\-]*[ \t]*(?P<value>[A-Z]{5,12})(?![A-Za-z0-9])"
+    r"(?<![A-Za-z])(?i:(?:rx[ \t]*)?group[ \t]*(?:#|no\b\.?|number\b))[ \t]*[:.#\-]*[ \t]*"
+    r"(?P<value>[A-Z]{5,12})(?![A-Za-z0-9])"
 )
 """A plan group written in capitals alone ("Rx Group # BCAAXYZ"), on the label's own line: no digit
 to tell it from a word, so only on identity and insurance papers, like the generic labels."""
