@@ -325,11 +325,12 @@ class MrzNumberRecognizer(OwnRecognizer):
     def find(self, text: str) -> list[RecognizerResult]:
         if "<" not in text:
             return []
+        mrzs = find_mrzs(text)
         zones: list[tuple[tuple[str, ...], int, int, float]] = [
-            ((data.document_number, *data.optional_data), start, end, self.SCORE)
-            for data, start, end in find_mrzs(text)
+            ((data.document_number, *data.optional_data), start, end, self.SCORE) for data, start, end in mrzs
         ]
-        zones += [((z.document_number,), z.start, z.end, self.SCORE_LAYOUT_ONLY) for z in find_mrz_layouts(text)]
+        layouts = find_mrz_layouts(text, [(start, end) for _, start, end in mrzs])
+        zones += [((z.document_number,), z.start, z.end, self.SCORE_LAYOUT_ONLY) for z in layouts]
         results: list[RecognizerResult] = []
         for values, mrz_start, mrz_end, score in zones:
             for value in values:

@@ -1,5 +1,6 @@
 """PERSON from form labels: "Surname: PATEL", "Given names: THOMAS", "Nachname: Köhler", "S/O Ravi Rao",
-and a letter's addressee under a "To," line, and the owner named before "'s date of birth".
+a colon-less row "Last Name  Doe", a letter's addressee under a "To," line, the owner named before
+"'s date of birth", and a capitals name line over a "DOB:" line.
 
 Identity documents and forms print names in capitals under a field label, where a
 statistical NER trained on prose sees no person at all. The label is the evidence.

@@ -63,7 +63,7 @@ class LabelledPlaceRecognizer(OwnRecognizer):
     def _beside_sex(self, text: str) -> list[RecognizerResult]:
         """The place of birth after the sex on a passport page, which its MRZ proves one."""
         places = list(_SEX_AND_PLACE.finditer(text))
-        if not places or not (find_mrzs(text) or find_mrz_layouts(text)):
+        if not places or not (find_mrzs(text) or find_mrz_layouts(text, valid=())):
             return []
         return [
             self.result(m.start("value"), m.end("value"), self.SCORE_BESIDE_SEX)

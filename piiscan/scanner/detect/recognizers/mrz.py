@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -426,7 +426,7 @@ _LAYOUT_TD1_NUMBER = re.compile(r"[ACI][A-Z<][A-Z<]{3}(?P<number>[A-Z0-9<]{5,9})
 _LAYOUT_MAX_SPREAD = 6
 """OCR miscounts filler runs: the lines of one zone may differ this much in length."""
 _LAYOUT_MAX_GAP = 2
-"""Characters (a line break and a blank line) allowed between two lines of one zone."""
+"""Line breaks allowed between two lines of one zone: OCR may put one blank line between them."""
 
 
 @dataclass(frozen=True)
@@ -467,22 +467,24 @@ def _layout_lines(text: str) -> list[list[re.Match[str]]]:
 
 
 def _layout_number(lines: list[str]) -> str:
-    header = next((line for line in lines if _LAYOUT_HEADER.match(line)), "")
-    for line in lines:
-        if line is not header and (found := _LAYOUT_TD12_NUMBER.match(line)):
+    """The document number: TD2/TD3 open their data line with it, TD1 its header line."""
+    header = next((i for i, line in enumerate(lines) if _LAYOUT_HEADER.match(line)), None)
+    for i, line in enumerate(lines):
+        if i != header and (found := _LAYOUT_TD12_NUMBER.match(line)):
             return found["number"].strip("<")
-    found = _LAYOUT_TD1_NUMBER.match(header)
+    found = _LAYOUT_TD1_NUMBER.match(lines[header]) if header is not None else None
     return found["number"].strip("<") if found else ""
 
 
-def find_mrz_layouts(text: str) -> list[MrzLayout]:
+def find_mrz_layouts(text: str, valid: Sequence[tuple[int, int]] | None = None) -> list[MrzLayout]:
     """Zones that have an MRZ's layout but fail its check digits (valid ones are left to
-    :func:`find_mrzs`): a line opening with a document code and issuing state, a line with a
-    plausible birth date, sex and expiry date, and a filler run; two or three lines of MRZ
-    characters of about the same width."""
+    :func:`find_mrzs`; ``valid`` passes their spans where the caller has them): a line opening
+    with a document code and issuing state, a line with a plausible birth date, sex and expiry
+    date, and a filler run; two or three lines of MRZ characters of about the same width."""
     if "<<<" not in text:
         return []
-    valid = [(found.start, found.end) for found in _find_mrzs(text)]
+    if valid is None:
+        valid = [(found.start, found.end) for found in _find_mrzs(text)]
     layouts = []
     for run in _layout_lines(text):
         lines = [_compact(match.group(1)) for match in run]
@@ -541,7 +543,8 @@ class MrzRecognizer(OwnRecognizer):
     def find(self, text: str) -> list[RecognizerResult]:
         """Return one result per MRZ, spanning from its first to its last line."""
         results: list[RecognizerResult] = []
-        for found in _find_mrzs(text):
+        valid = _find_mrzs(text)
+        for found in valid:
             composite = found.data.composite_valid
             if composite:
                 score = self.SCORE_COMPOSITE_VALID
@@ -563,7 +566,7 @@ class MrzRecognizer(OwnRecognizer):
                 ),
             )
             results.append(self.result(found.start, found.end, score, explanation=explanation))
-        for layout in find_mrz_layouts(text):
+        for layout in find_mrz_layouts(text, [(found.start, found.end) for found in valid]):
             explanation = AnalysisExplanation(
                 recognizer=self.name,
                 original_score=self.SCORE_LAYOUT_ONLY,

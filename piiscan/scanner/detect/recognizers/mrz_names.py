@@ -74,9 +74,9 @@ _FILLER_AS_LETTER = "XKSCER"
 def repair_names_lines(text: str) -> str:
     """MRZ names lines with the fillers OCR read as letters put back, keeping every offset.
 
-    K inside the closing filler run is never a name. A last letter that OCR may read for a
-    filler is dropped only where the page prints the name without it and nowhere with it: the
-    printed name in the visual zone is the evidence, as for :class:`MrzNameRecognizer`.
+    K inside the closing filler run is never a name. One or two closing letters that OCR may read
+    for fillers are turned back only where the page prints the name without them and nowhere with
+    them: the printed name in the visual zone is the evidence, as for :class:`MrzNameRecognizer`.
     """
     if "<<" not in text:
         return text
