@@ -216,6 +216,7 @@ def ocr_image(image: Image.Image, page: int, settings: Settings, engine: OcrEngi
     if settings.ocr_repair:
         words = _reread_mrz_band(words, prepared, engine, settings)
         words = _reread_vertical_text(words, prepared, engine, settings)
+    words = _canonical_mrz(words)
     segment = build_segment(words, page, 1.0 / factor)
     segment.language = language
     return segment
@@ -661,6 +662,34 @@ def _filler_runs(text: str) -> str:
         return "<" * len(run) if 2 * sum(ch in "<K" for ch in run) >= len(run) else run
 
     return _FILLER_RUN.sub(fill, text)
+
+
+def _canonical_mrz(words: list[OcrWord]) -> list[OcrWord]:
+    """The page's MRZ lines, in their place, as the check digits confirmed them.
+
+    The decoder repairs what OCR damages (a lost check digit, ``O`` read for ``0``, a filler read as
+    a letter or counted twice) only where every check digit then holds; the page text then carries
+    the MRZ as printed, so the finding, its masked evidence and its keyed hash are of the document's
+    own zone. Pages without MRZ-looking lines, and zones that do not decode line for line, keep
+    their read."""
+    lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    hinted = [key for key, ws in lines.items() if _mrz_fragment(" ".join(w.text for w in ws))]
+    if not hinted:
+        return words
+    zone = [w for key in hinted for w in lines[key]]
+    canonical = _canonical_lines(zone)
+    if canonical is zone:
+        return words
+    by_line = {w.line: w for w in canonical}
+    out: list[OcrWord] = []
+    for word in words:
+        if word.line not in by_line:
+            out.append(word)
+        elif not out or out[-1] is not by_line[word.line]:
+            out.append(by_line[word.line])
+    return out
 
 
 def _canonical_lines(words: list[OcrWord]) -> list[OcrWord]:

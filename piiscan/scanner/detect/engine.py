@@ -167,6 +167,8 @@ _LETTER_TO_DIGIT = str.maketrans(
 )
 
 
+_UNIT_LETTERS = frozenset("BD")
+"""Letters that close a run of digits as a unit or house letter far more often than as a misread 8 or 0."""
 _IBAN_HEAD = re.compile(r"\b([A-Z]{2})([0-9OQDIlSBZ]{2})(?=[ ]?\d{4}[ ]?\d{4})")
 _EMAIL_TOKEN = re.compile(r"[^\s@]*\|[^\s@]*@\S+")
 
@@ -183,6 +185,8 @@ def ocr_digit_fix(text: str) -> str:
         digits = sum(ch.isdigit() for ch in token)
         if digits < 2 or digits * 3 < len(token) * 2:
             return token
+        if token[-1] in _UNIT_LETTERS and token[:-1].isdigit():
+            return token  # a flat or house number's letter ("Apt 21B", "4D"), not a misread digit
         return token.translate(_LETTER_TO_DIGIT)
 
     text = _DIGITISH_TOKEN.sub(fix, text)

@@ -80,6 +80,8 @@ def toll_free(value: str) -> bool:
 
 _MORE_SPECIFIC_THAN_PHONE = frozenset(
     {"US_SSN", "CREDIT_CARD", "IBAN_CODE", "US_ITIN", "UK_NHS", "DE_TAX_ID", "IN_AADHAAR", "HK_ID_CARD", "ID_NUMBER"}
+    # a dotted quad and a coordinate's decimals also fit a phone number's digits
+    | {"IP_ADDRESS", "GPS_COORDINATES"}
 )
 
 _NAMED_IDENTIFIERS = frozenset(

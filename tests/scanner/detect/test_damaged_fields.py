@@ -11,11 +11,11 @@ import pytest
 
 from piiscan.scanner.detect.recognizers import MrzNumberRecognizer, MrzRecognizer, parse_mrz
 from piiscan.scanner.detect.recognizers.card_face import CardFaceRecognizer, luhn_valid
-from piiscan.scanner.detect.recognizers.mrz import find_mrz_layouts
+from piiscan.scanner.detect.recognizers.mrz import find_mrz_layouts, find_mrzs
 from piiscan.scanner.detect.recognizers.mrz_names import repair_names_lines
 from piiscan.scanner.model import TextSegment
 from piiscan.scanner.pipeline import Scanner
-from tests.scanner.detect.test_recognizers import td3
+from tests.scanner.detect.test_recognizers import td1, td3
 
 
 def _found(scanner: Scanner, text: str) -> list[tuple[str, str]]:
@@ -223,3 +223,67 @@ def test_name_ending_the_line_under_a_name_order_caption(scanner: Scanner) -> No
     found = _found(scanner, caption + "I am applying for joint credit. Total Number of Borrowers: 2 Odile Marchetti\n")
     assert ("PERSON", "Odile Marchetti") in found
     assert not any(t == "PERSON" for t, _ in _found(scanner, "Shipping (boxes)\nUnits: 2 Blue Widgets\n"))
+
+
+# --- MRZ repairs every check digit confirms --------------------------------------------------
+
+
+def test_lost_expiry_check_digit_is_recomputed_where_the_composite_confirms_it() -> None:
+    line1, line2 = td3("ABARA", "NKEM", "S2WRLNZ54", "860323", "310216", sex="F")
+    (data, _, _), *_ = find_mrzs(f"{line1}\n{line2[:27]}<{line2[28:]}")  # the digit read as a filler
+    assert data.lines[1] == line2 and data.composite_valid
+    dropped = line2[:27] + line2[28:]  # the digit dropped: the filler run is one short, and resized
+    (data, _, _), *_ = find_mrzs(f"{line1}\n{dropped}")
+    assert data.lines[1] == line2
+
+
+def test_document_number_confusions_resolved_by_every_check() -> None:
+    line1, line2 = td3("SOKOL", "JAN", "R5XG0FF4Y", "791125", "290129")
+    misread = "R5XGOFF4Y" + line2[9:]  # O for 0
+    (data, _, _), *_ = find_mrzs(f"{line1}\n{misread}")
+    assert data.document_number == "R5XG0FF4Y" and data.composite_valid
+    line1, line2, line3 = td1("ZG1JGKJVX", "810116", "280929", "SANTOS<<JOSE")
+    (data, _, _), *_ = find_mrzs("\n".join((line1.replace("J", "I"), line2, line3)))
+    assert data.document_number == "ZG1JGKJVX" and data.lines[0] == line1
+
+
+def test_ambiguous_o_and_zero_keep_the_read() -> None:
+    """'CA0035011' and 'CAOO35O11' pass the same checks (the weights of the three places add up to 15):
+    the read's zeros stay, with the optional data's filler read as 'S' put back."""
+    line1, line2, line3 = td1("CA0035011", "870328", "280831", "ROSSO<<ANNA")
+    (data, _, _), *_ = find_mrzs("\n".join((line1[:15] + "S" + line1[16:], line2, line3)))
+    assert data.document_number == "CA0035011" and data.lines[0] == line1
+
+
+def test_page_text_carries_the_confirmed_zone() -> None:
+    from piiscan.scanner.model import BBox
+    from piiscan.scanner.ocr import OcrWord, _canonical_mrz
+
+    line1, line2 = td3("SOKOL", "JAN", "R5XG0FF4Y", "791125", "290129")
+    read = ["PASSPORT", line1, "R5XGOFF4Y" + line2[9:]]
+    words = [OcrWord((1, 1, 1, i), BBox(0, 20 * i, 400, 18), 90.0, text) for i, text in enumerate(read)]
+    assert [w.text for w in _canonical_mrz(words)] == ["PASSPORT", line1, line2]
+    assert _canonical_mrz(words[:1]) == words[:1]
+
+
+# --- what Presidio misses or mistakes --------------------------------------------------------
+
+
+def test_mastercard_two_series(scanner: Scanner) -> None:
+    number = "2275 1874 3344 4105"
+    assert luhn_valid(number.replace(" ", ""))
+    assert ("CREDIT_CARD", number) in _found(scanner, f"Card number: {number}\n")
+    assert not any(t == "CREDIT_CARD" for t, _ in _found(scanner, "Card number: 2275 1874 3344 4106\n"))  # Luhn
+    assert not any(t == "CREDIT_CARD" for t, _ in _found(scanner, "Card number: 2820 1874 3344 4105\n"))  # range
+
+
+def test_dotted_quads_and_coordinates_are_not_phones(scanner: Scanner) -> None:
+    found = _found(scanner, "Login from 203.0.113.111\nGPS coordinates: 51.504610, -0.104790\n")
+    assert ("IP_ADDRESS", "203.0.113.111") in found
+    assert not any(t == "PHONE_NUMBER" for t, _ in found)
+
+
+def test_flat_letters_are_not_read_as_digits(scanner: Scanner) -> None:
+    found = _found(scanner, "318 Fuller Drive Apt 21D, Carneytown\n5577 Forest Street Apt 21B, Mcgeemouth, IL 90845\n")
+    assert ("STREET_ADDRESS", "318 Fuller Drive Apt 21D, Carneytown") in found
+    assert any(t == "STREET_ADDRESS" and "Apt 21B" in v for t, v in found)

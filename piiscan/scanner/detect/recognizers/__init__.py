@@ -6,7 +6,7 @@ from __future__ import annotations
 from presidio_analyzer import EntityRecognizer
 
 from piiscan.scanner.detect.recognizers.address_block import AddressBlockRecognizer
-from piiscan.scanner.detect.recognizers.card_face import CardFaceRecognizer
+from piiscan.scanner.detect.recognizers.card_face import CardFaceRecognizer, MastercardTwoSeriesRecognizer
 from piiscan.scanner.detect.recognizers.form_address import FormAddressRecognizer
 from piiscan.scanner.detect.recognizers.form_name import FormNameRecognizer, NameTableRecognizer
 from piiscan.scanner.detect.recognizers.gps import GpsCoordinatesRecognizer
@@ -57,6 +57,7 @@ __all__ = [
     "LabelledSsnRecognizer",
     "LicenceNumberRecognizer",
     "LocalPhoneRecognizer",
+    "MastercardTwoSeriesRecognizer",
     "MrzData",
     "MrzNameRecognizer",
     "MrzNumberRecognizer",
@@ -92,6 +93,7 @@ def custom_recognizers(language: str = "en") -> list[EntityRecognizer]:
         LabelledFiscalCodeRecognizer(supported_language=language),
         CaptionBelowIdRecognizer(supported_language=language),
         CardFaceRecognizer(supported_language=language),
+        MastercardTwoSeriesRecognizer(supported_language=language),
         EinRecognizer(supported_language=language),
         MrzNumberRecognizer(supported_language=language),
         MrzNameRecognizer(supported_language=language),

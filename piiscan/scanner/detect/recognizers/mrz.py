@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -98,13 +98,16 @@ _SEX_CODES = {"M": "M", "F": "F", "X": "X", "<": "X"}
 
 # Second line of TD3/TD2 and the first two lines of TD1 carry every check digit, so they
 # are matched at a fixed width; zero-width lookaheads let candidates overlap.
+# A field's check digit may be lost ('<' where OCR dropped it): the decoder recomputes it only where
+# every other check then confirms it.
+_C = "[0-9OQDIBSZG<]"
 _TD3_LINE2_RE = re.compile(
-    rf"(?=[A-Z0-9<]{{9}}{_N}[A-Z0-9<]{{3}}{_N}{{7}}[MFX<]{_N}{{7}}[A-Z0-9<]{{14}}[0-9OQDIBSZG<]{_N})"
+    rf"(?=[A-Z0-9<]{{9}}{_C}[A-Z0-9<]{{3}}{_N}{{6}}{_C}[MFX<]{_N}{{6}}{_C}[A-Z0-9<]{{14}}{_C}{_N})"
 )
-_TD2_LINE2_RE = re.compile(rf"(?=[A-Z0-9<]{{9}}{_N}[A-Z0-9<]{{3}}{_N}{{7}}[MFX<]{_N}{{7}}[A-Z0-9<]{{7}}{_N})")
+_TD2_LINE2_RE = re.compile(rf"(?=[A-Z0-9<]{{9}}{_C}[A-Z0-9<]{{3}}{_N}{{6}}{_C}[MFX<]{_N}{{6}}{_C}[A-Z0-9<]{{7}}{_N})")
 _TD1_LINES12_RE = re.compile(
-    rf"(?=[A-Z][A-Z<][A-Z0-9<]{{3}}[A-Z0-9<]{{9}}[0-9OQDIBSZG<][A-Z0-9<]{{15}}"
-    rf"{_N}{{7}}[MFX<]{_N}{{7}}[A-Z0-9<]{{3}}[A-Z0-9<]{{11}}{_N})"
+    rf"(?=[A-Z][A-Z<][A-Z0-9<]{{3}}[A-Z0-9<]{{9}}{_C}[A-Z0-9<]{{15}}"
+    rf"{_N}{{6}}{_C}[MFX<]{_N}{{6}}{_C}[A-Z0-9<]{{3}}[A-Z0-9<]{{11}}{_N})"
 )
 # Document code, issuing state, then names; digits tolerated as OCR noise in names.
 _NAME_LINE_WITH_HEADER_RE = re.compile(r"[A-Z][A-Z<][A-Z0-9<]{3}[A-Z0-9<]+")
@@ -264,13 +267,93 @@ def _name_line_after(region: _Compact, start: int, length: int) -> int | None:
     return _pick_boundary(region, [start + length + slack for slack in _LENGTH_SLACK], fits)
 
 
+_NUMBER_CONFUSIONS = {"O": "0", "Q": "0", "D": "0", "I": "1J", "L": "1", "B": "8", "S": "5", "Z": "2", "G": "6"}
+"""The letters OCR reads for a document number's digits (and ``I`` for ``J``). Only this way round:
+each reading tried is another chance that a wrong number fits two check digits, and OCR reads the
+MRZ font's digits as letters far more often than its letters as digits."""
+_MAX_NUMBER_CHANGES = 3
+
+
+def _number_variants(number: str) -> Iterator[str]:
+    """``number`` as is, then with every copy of one confusable character read the other way
+    ('ZG1IGKIVX' for 'ZG1JGKJVX'), then with one copy."""
+    yield number
+    for char in sorted(set(number)):
+        if number.count(char) <= _MAX_NUMBER_CHANGES:
+            for other in _NUMBER_CONFUSIONS.get(char, ""):
+                yield number.replace(char, other)
+    for index, char in enumerate(number):
+        if number.count(char) > 1:
+            for other in _NUMBER_CONFUSIONS.get(char, ""):
+                yield number[:index] + other + number[index + 1 :]
+
+
+def _best_repair(original: str, candidates: Iterator[str], valid: Callable[[str], bool], number: slice) -> str | None:
+    """The valid candidate that reads most like the read: its document number not mixing ``O`` and
+    ``0`` (a printer uses one), then the fewest characters changed; None when two tie.
+
+    Check digits cannot tell ``O`` from ``0`` where the weights of the places read the other way
+    add up to a multiple of five: both readings hold, and only the read itself can choose.
+    """
+    ranked: dict[str, tuple[bool, int]] = {}
+    for candidate in candidates:
+        if candidate not in ranked and valid(candidate):
+            field = candidate[number]
+            ranked[candidate] = (
+                "O" in field and "0" in field,
+                sum(a != b for a, b in zip(candidate, original, strict=True)),
+            )
+    if not ranked:
+        return None
+    best = min(ranked.values())
+    chosen = [candidate for candidate, rank in ranked.items() if rank == best]
+    return chosen[0] if len(chosen) == 1 else None
+
+
+def _with_lost_checks(line: str, fields: tuple[tuple[int, int, int], ...]) -> str:
+    """``line`` with each check digit OCR lost (a filler or a letter where a digit belongs) computed
+    from its field; ``fields`` holds (start, end, check position)."""
+    chars = list(line)
+    for start, end, check in fields:
+        if chars[check] not in _DIGITS:
+            chars[check] = str(_check_digit(line[start:end]))
+    return "".join(chars)
+
+
+def _confirmed_two_line(line2: str, length: int) -> str | None:
+    """Line 2 of a TD2/TD3 repaired so that every check digit holds, or None.
+
+    The repairs are the damage OCR does: confusable characters of the document number, a check digit
+    lost, a filler of the optional data read as a letter. All three field checks and the composite
+    (which covers them) must hold; among repairs that do, :func:`_best_repair` picks.
+    """
+    fields = ((0, 9, 9), (13, 19, 19), (21, 27, 27))
+    optional = (28, length - 2 if length == _LINE_LENGTH["TD3"] else length - 1)
+    fillers = line2[: optional[0]] + _as_fillers(line2[optional[0] : optional[1]]) + line2[optional[1] :]
+
+    def candidates() -> Iterator[str]:
+        for base in dict.fromkeys((line2, fillers)):
+            for number in _number_variants(base[0:9]):
+                yield number + base[9:]
+                yield _with_lost_checks(number + base[9:], fields)
+
+    def valid(candidate: str) -> bool:
+        return all(_verify(candidate[a:b], candidate[c]) for a, b, c in fields) and _verify(
+            candidate[0:10] + candidate[13:20] + candidate[21 : length - 1], candidate[length - 1]
+        )
+
+    return _best_repair(line2, candidates(), valid, slice(0, 9))
+
+
 def _decode_two_line(fmt: MrzFormat, line1: str, raw_line2: str) -> tuple[MrzData, bool] | None:
     """Validate and decode TD3/TD2, whose line 2 differs only in the optional-data width."""
     length = _LINE_LENGTH[fmt]
     numeric = [9, *range(13, 20), *range(21, 28), length - 1]
     if fmt == "TD3" and raw_line2[42] != "<":
         numeric.append(42)  # personal number check digit; '<' when the field is empty
-    line2 = _repair_document_number(_fix_digits(raw_line2, tuple(numeric)))
+    line2 = _fix_digits(raw_line2, tuple(numeric))
+    # a repair every check digit confirms first; the document number's own check alone, else
+    line2 = _confirmed_two_line(line2, length) or _repair_document_number(line2)
     birth, expiry = line2[13:19], line2[21:27]
     if not (_plausible_date(birth) and _plausible_date(expiry)):
         return None
@@ -298,7 +381,7 @@ def _decode_two_line(fmt: MrzFormat, line1: str, raw_line2: str) -> tuple[MrzDat
     return data, fields_valid
 
 
-_FILLER_MISREADS = re.compile(r"[SKCERX](?=<)|(?<=<)[SKCERX]")
+_FILLER_MISREADS = re.compile(r"[SKCERXO](?=<)|(?<=<)[SKCERXO]")
 
 
 def _as_fillers(field: str) -> str:
@@ -315,10 +398,43 @@ def _optional(*fields: str) -> tuple[str, ...]:
     return tuple(value for value in (field.strip("<").replace("<", "") for field in fields) if value)
 
 
+def _confirmed_td1(line1: str, line2: str) -> tuple[str, str] | None:
+    """Lines 1 and 2 of a TD1 repaired as :func:`_confirmed_two_line` repairs a TD3 (confusable
+    characters of the document number, a lost check digit, optional-data fillers read as letters:
+    "4S<<<"), when every check digit then holds (:func:`_best_repair` picks among such repairs)."""
+    fillers = (line1[:15] + _as_fillers(line1[15:30]), line2[:18] + _as_fillers(line2[18:29]) + line2[29:])
+
+    def candidates() -> Iterator[str]:
+        for base1, base2 in dict.fromkeys(((line1, line2), fillers)):
+            two = _with_lost_checks(base2, ((0, 6, 6), (8, 14, 14)))
+            for number in _number_variants(base1[5:14]):
+                yield _with_lost_checks(base1[:5] + number + base1[14:], ((5, 14, 14),)) + "\n" + two
+
+    def valid(candidate: str) -> bool:
+        one, two = candidate.split("\n")
+        return (
+            _verify(one[5:14], one[14])
+            and _verify(two[0:6], two[6])
+            and _verify(two[8:14], two[14])
+            and _verify(one[5:30] + two[0:7] + two[8:15] + two[18:29], two[29])
+        )
+
+    found = _best_repair(line1 + "\n" + line2, candidates(), valid, slice(5, 14))
+    if found is None:
+        return None
+    one, two = found.split("\n")
+    return one, two
+
+
 def _decode_td1(raw_line1: str, raw_line2: str, line3: str) -> tuple[MrzData, bool] | None:
     line1 = raw_line1 if raw_line1[14] == "<" else _fix_digits(raw_line1, (14,))
-    line1 = line1[:5] + _repair_document_number(line1[5:])
     line2 = _fix_digits(raw_line2, (*range(0, 7), *range(8, 15), 29))
+    # a repair every check digit confirms first; the document number's own check alone, else
+    repaired = _confirmed_td1(line1, line2) if line1[14] != "<" else None
+    if repaired is not None:
+        line1, line2 = repaired
+    else:
+        line1 = line1[:5] + _repair_document_number(line1[5:])
     birth, expiry = line2[0:6], line2[8:14]
     if not (_plausible_date(birth) and _plausible_date(expiry)):
         return None
@@ -331,12 +447,6 @@ def _decode_td1(raw_line1: str, raw_line2: str, line3: str) -> tuple[MrzData, bo
             document_number, document_check = document_number + overflow[:-1], overflow[-1]
     fields_valid = _verify(document_number, document_check) and _verify(birth, line2[6]) and _verify(expiry, line2[14])
     composite_valid = _verify(line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29], line2[29])
-    if fields_valid and not composite_valid and document_check != "<":
-        # a filler of the optional data read as a letter ("4S<<<"): the composite check tells
-        optional1, optional2 = _as_fillers(line1[15:30]), _as_fillers(line2[18:29])
-        if _verify(line1[5:15] + optional1 + line2[0:7] + line2[8:15] + optional2, line2[29]):
-            line1, line2 = line1[:15] + optional1, line2[:18] + optional2 + line2[29:]
-            composite_valid = True
     if not (fields_valid or composite_valid):
         return None
     surname, given = _split_names(line3)
