@@ -287,3 +287,10 @@ def test_flat_letters_are_not_read_as_digits(scanner: Scanner) -> None:
     found = _found(scanner, "318 Fuller Drive Apt 21D, Carneytown\n5577 Forest Street Apt 21B, Mcgeemouth, IL 90845\n")
     assert ("STREET_ADDRESS", "318 Fuller Drive Apt 21D, Carneytown") in found
     assert any(t == "STREET_ADDRESS" and "Apt 21B" in v for t, v in found)
+
+
+def test_name_opening_a_row_under_a_full_name_caption(scanner: Scanner) -> None:
+    found = _found(scanner, "Full name Date of birth\nOrla Brennan March 5, 1963\n")
+    assert ("PERSON", "Orla Brennan") in found
+    for text in ("Name Quantity Price\nBlue Widget 3 5.00\n", "Full name Date\nMarch Madness 3 tickets\n"):
+        assert not any(t == "PERSON" for t, _ in _found(scanner, text))

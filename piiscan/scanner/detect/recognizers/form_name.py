@@ -82,6 +82,16 @@ _MAX_CAPTION_CHARS = 160
 # over every name field, so a name that ends the line under it is that field's value even where
 # another column's value comes first on the line ("Total Number of Borrowers: 2  Carmen Leannon").
 _NAME_ORDER = re.compile(r"\((?i:first)[ \t]*,[ \t]*(?i:middle[ \t]*,[ \t]*)?(?i:last)")
+# A form row of columns under a caption row that opens with the name's caption ("Full name  Date of
+# birth" over "Xavier Shepherd  March 5, 1963"): the name opens the row, the next column's value (a
+# figure or a month) follows it.
+_NAME_COLUMN_CAPTION = re.compile(
+    r"^[ \t]*(?i:full[ \t]*name|(?:applicant|customer|patient|employee|member|account[ \t]+holder)'?s?[ \t]+name)\b"
+)
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+_NAME_OPENS_ROW = re.compile(
+    rf"(?m)^[ \t]*(?P<name>{_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_WORD}){{1,2}}?)(?=[ \t]+(?:\d|{_MONTHS}[ \t]+\d))"
+)
 _NAME_ENDS_LINE = re.compile(rf"(?m)[:\d][ \t]+(?P<name>{_WORD}(?:[ \t]+(?:[A-Z]\.[ \t]+)?{_WORD}){{1,2}})[ \t]*$")
 
 
@@ -105,6 +115,12 @@ class FormNameRecognizer(OwnRecognizer):
             if len(caption) > _MAX_CAPTION_CHARS or not _CAPTION.search(caption) or ":" in caption:
                 continue  # "Name: X" captions are the labelled-name recognizer's
             results.append(self.result(match.start("name"), match.end("name"), self.SCORE))
+        for match in _NAME_OPENS_ROW.finditer(text):
+            words = [w.lower() for w in re.findall(r"[A-Za-z'\-]+", match.group("name"))]
+            if any(w in _FORM_WORDS or re.fullmatch(_MONTHS, w, re.IGNORECASE) for w in words):
+                continue
+            if _NAME_COLUMN_CAPTION.match(line_above(text, match.start())):
+                results.append(self.result(match.start("name"), match.end("name"), self.SCORE))
         if "(" in text and _NAME_ORDER.search(text):
             for match in _NAME_ENDS_LINE.finditer(text):
                 words = [w.lower() for w in re.findall(r"[A-Za-z'\-]+", match.group("name"))]
