@@ -16,6 +16,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -448,9 +449,7 @@ def _pack_installed(pack: str, settings: Settings) -> bool:
 
 
 def _reread_mrz_lines(words: list[OcrWord], image: Image.Image, engine: OcrEngine, settings: Settings) -> list[OcrWord]:
-    lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
-    for word in words:
-        lines.setdefault(word.line, []).append(word)
+    lines = _by_line(words)
     candidates = [key for key, ws in lines.items() if _looks_like_mrz("".join(w.text for w in ws))]
     if not candidates:
         return words
@@ -501,6 +500,22 @@ def _mrz_fragment(line: str) -> bool:
     return sum(1 for ch in compact if ch not in _MRZ_ALPHABET) <= len(compact) // 5
 
 
+LineKey = tuple[int, int, int, int]
+
+
+def _by_line(words: Iterable[OcrWord]) -> dict[LineKey, list[OcrWord]]:
+    """Words grouped by their Tesseract line, in reading order."""
+    lines: dict[LineKey, list[OcrWord]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    return lines
+
+
+def _mrz_hinted(lines: dict[LineKey, list[OcrWord]]) -> list[LineKey]:
+    """The lines that read like an MRZ line, damaged or not."""
+    return [key for key, ws in lines.items() if _mrz_fragment(" ".join(w.text for w in ws))]
+
+
 def _lines_text(words: list[OcrWord]) -> str:
     lines: dict[tuple[int, int, int, int], list[str]] = {}
     for word in words:
@@ -520,10 +535,8 @@ def _reread_mrz_band(words: list[OcrWord], image: Image.Image, engine: OcrEngine
     """
     from piiscan.scanner.detect.recognizers.mrz import mrz_quality  # here: the detect package loads Presidio
 
-    lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
-    for word in words:
-        lines.setdefault(word.line, []).append(word)
-    hinted = [key for key, ws in lines.items() if _mrz_fragment(" ".join(w.text for w in ws))]
+    lines = _by_line(words)
+    hinted = _mrz_hinted(lines)
     if not hinted:
         return words
     before = mrz_quality(_lines_text(words))
@@ -573,9 +586,7 @@ def _reread_vertical_text(
     enlarged to ordinary print height, read turned a quarter both ways, and the confident read
     replaces the stack. Pages without such a stack (nearly all) pay nothing.
     """
-    lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
-    for word in words:
-        lines.setdefault(word.line, []).append(word)
+    lines = _by_line(words)
     stacks: list[list[tuple[int, int, int, int]]] = []
     previous: BBox | None = None
     for key, ws in lines.items():
@@ -672,10 +683,8 @@ def _canonical_mrz(words: list[OcrWord]) -> list[OcrWord]:
     the MRZ as printed, so the finding, its masked evidence and its keyed hash are of the document's
     own zone. Pages without MRZ-looking lines, and zones that do not decode line for line, keep
     their read."""
-    lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
-    for word in words:
-        lines.setdefault(word.line, []).append(word)
-    hinted = [key for key, ws in lines.items() if _mrz_fragment(" ".join(w.text for w in ws))]
+    lines = _by_line(words)
+    hinted = _mrz_hinted(lines)
     if not hinted:
         return words
     zone = [w for key in hinted for w in lines[key]]
@@ -699,9 +708,7 @@ def _canonical_lines(words: list[OcrWord]) -> list[OcrWord]:
     letters were digits and which K's were fillers, and the page text carries the MRZ as printed."""
     from piiscan.scanner.detect.recognizers.mrz import find_mrzs
 
-    lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
-    for word in words:
-        lines.setdefault(word.line, []).append(word)
+    lines = _by_line(words)
     found = find_mrzs(_lines_text(words))
     if len(found) != 1 or len(found[0][0].lines) != len(lines):
         return words
@@ -730,9 +737,7 @@ def _read_band(band: Image.Image, factor: float, top: int, engine: OcrEngine, se
         band = band.resize((round(band.width * factor), round(band.height * factor)), Image.Resampling.LANCZOS)
     else:
         factor = 1.0
-    lines: dict[tuple[int, int, int, int], list[OcrWord]] = {}
-    for word in parse_words(engine.tsv(band, "eng", settings.ocr_timeout_s, whitelist=MRZ_CHARS)):
-        lines.setdefault(word.line, []).append(word)
+    lines = _by_line(parse_words(engine.tsv(band, "eng", settings.ocr_timeout_s, whitelist=MRZ_CHARS)))
     return [
         OcrWord((-2, 0, *w.line[2:]), BBox(*_band_box(w.box, factor, top)), w.conf, _filler_runs(w.text))
         for ws in lines.values()
