@@ -517,10 +517,7 @@ def _mrz_hinted(lines: dict[LineKey, list[OcrWord]]) -> list[LineKey]:
 
 
 def _lines_text(words: list[OcrWord]) -> str:
-    lines: dict[tuple[int, int, int, int], list[str]] = {}
-    for word in words:
-        lines.setdefault(word.line, []).append(word.text)
-    return "\n".join(" ".join(texts) for texts in lines.values())
+    return "\n".join(" ".join(w.text for w in ws) for ws in _by_line(words).values())
 
 
 def _reread_mrz_band(words: list[OcrWord], image: Image.Image, engine: OcrEngine, settings: Settings) -> list[OcrWord]:
@@ -693,11 +690,13 @@ def _canonical_mrz(words: list[OcrWord]) -> list[OcrWord]:
         return words
     by_line = {w.line: w for w in canonical}
     out: list[OcrWord] = []
+    placed: set[LineKey] = set()
     for word in words:
         if word.line not in by_line:
             out.append(word)
-        elif not out or out[-1] is not by_line[word.line]:
-            out.append(by_line[word.line])
+        elif word.line not in placed:
+            placed.add(word.line)
+            out.append(by_line[word.line])  # the line's one confirmed word, where its first word stood
     return out
 
 

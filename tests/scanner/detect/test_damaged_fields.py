@@ -264,6 +264,13 @@ def test_page_text_carries_the_confirmed_zone() -> None:
     words = [OcrWord((1, 1, 1, i), BBox(0, 20 * i, 400, 18), 90.0, text) for i, text in enumerate(read)]
     assert [w.text for w in _canonical_mrz(words)] == ["PASSPORT", line1, line2]
     assert _canonical_mrz(words[:1]) == words[:1]
+    # OCR split the data line in two words: the confirmed line stands once, where they stood
+    split = [*words[:2], OcrWord((1, 1, 1, 2), BBox(0, 40, 200, 18), 90.0, read[2][:20])]
+    split += [
+        OcrWord((1, 1, 1, 2), BBox(200, 40, 200, 18), 90.0, read[2][20:]),
+        OcrWord((1, 1, 1, 3), BBox(0, 60, 99, 18), 90.0, "END"),
+    ]
+    assert [w.text for w in _canonical_mrz(split)] == ["PASSPORT", line1, line2, "END"]
 
 
 # --- what Presidio misses or mistakes --------------------------------------------------------

@@ -84,7 +84,8 @@ _WEIGHTS = (7, 3, 1)
 _DIGITS = frozenset(string.digits)
 
 # Only the confusions the OCR engine is known to make; applied where ICAO mandates digits.
-_DIGIT_FIXES = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "B": "8", "S": "5", "Z": "2", "G": "6"})
+_DIGIT_LOOKALIKES = {"O": "0", "Q": "0", "D": "0", "I": "1", "B": "8", "S": "5", "Z": "2", "G": "6"}
+_DIGIT_FIXES = str.maketrans(_DIGIT_LOOKALIKES)
 # Country codes are letters; OCR reads O as 0 in them (UT0 for UTO).
 _LETTER_FIXES = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"})
 _FILLER_FIXES = str.maketrans({"«": "<", "\u2039": "<"})
@@ -267,7 +268,7 @@ def _name_line_after(region: _Compact, start: int, length: int) -> int | None:
     return _pick_boundary(region, [start + length + slack for slack in _LENGTH_SLACK], fits)
 
 
-_NUMBER_CONFUSIONS = {"O": "0", "Q": "0", "D": "0", "I": "1J", "L": "1", "B": "8", "S": "5", "Z": "2", "G": "6"}
+_NUMBER_CONFUSIONS = {**_DIGIT_LOOKALIKES, "I": "1J", "L": "1"}
 """The letters OCR reads for a document number's digits (and ``I`` for ``J``). Only this way round:
 each reading tried is another chance that a wrong number fits two check digits, and OCR reads the
 MRZ font's digits as letters far more often than its letters as digits."""
