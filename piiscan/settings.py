@@ -11,7 +11,7 @@ import hmac
 import ipaddress
 import json
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -145,7 +145,8 @@ class Settings(BaseSettings):
     callback_urls: dict[str, str] = Field(default_factory=dict)
     """Tenant → webhook URL for scans started by bucket notifications (which carry none)."""
     webhook_secret: SecretStr = SecretStr("changethis")
-    """Key of the HMAC-SHA256 webhook signature (and of keyed hashes); required outside embedded mode."""
+    """Key of the HMAC-SHA256 webhook signature, held by every receiver; required outside embedded mode.
+    Without ``PIISCAN_MASTER_KEY`` it is also the legacy root of the keyed hashes (see :meth:`key_for`)."""
     webhook_timeout_s: float = Field(10.0, gt=0)
     webhook_max_attempts: int = Field(8, ge=1)
     callback_allowed_networks: list[str] = Field(default_factory=list)
@@ -159,6 +160,19 @@ class Settings(BaseSettings):
     """Largest request body the API reads (uploads are never sent through the API: only their address)."""
     retry_after_s: int = Field(5, ge=1)
     """Retry-After of a 503 when the database (or the object store) is briefly away."""
+    master_key: SecretStr | None = None
+    """Root of every internal key: reviewer sessions, principal token hashes, abuse-report secrets, context
+    keys and (when ``PIISCAN_EVIDENCE_KEYS`` is empty) evidence hashes, each derived for its purpose with
+    HKDF-SHA256 (:meth:`key_for`). Unset: those keys come from the webhook secret as before, which every
+    webhook receiver holds (a warning at start); set it to a random value of 32+ characters."""
+    legacy_webhook_keys: bool = True
+    """With a master key set: still verify report secrets and match evidence hashed under the keys that
+    came from the webhook secret (data written before the master key). Turn off once that data is gone."""
+    session_ttl_s: int = Field(8 * 3600, ge=60)
+    """How long a reviewer-page session lasts from login (it is a database row: logout ends it at once)."""
+    review_origins: list[str] = Field(default_factory=list)
+    """Origins (``https://host[:port]``, JSON list) the reviewer pages accept form posts from besides the
+    request's own ``Host``: for a proxy that does not pass the Host header on. Other origins get a 403."""
 
     # Moderation (README "Moderation")
     reviewer_tokens: dict[str, Grant] = Field(default_factory=dict)
@@ -203,19 +217,61 @@ class Settings(BaseSettings):
                 self.evidence_key_id = next(iter(self.evidence_keys))
             if self.evidence_key_id not in self.evidence_keys:
                 raise ValueError("PIISCAN_EVIDENCE_KEY_ID must name one of PIISCAN_EVIDENCE_KEYS")
-        elif self.evidence_key_id not in (None, "w"):
+        elif self.evidence_key_id not in (None, "w", "m"):
             raise ValueError("PIISCAN_EVIDENCE_KEY_ID is set but PIISCAN_EVIDENCE_KEYS is empty")
         return self
 
     def evidence_key_map(self) -> tuple[dict[str, str], str]:
-        """(key id → secret, current key id): the configured keys, or one derived from the webhook secret."""
+        """(key id → secret, current key id): the configured keys; else one derived from the master key
+        (id ``m``), with the webhook-derived key of older evidence (id ``w``) kept for lookups; else ``w``."""
         if self.evidence_keys:
             assert self.evidence_key_id is not None
             return {k: v.get_secret_value() for k, v in self.evidence_keys.items()}, self.evidence_key_id
-        derived = hmac.new(
-            self.webhook_secret.get_secret_value().encode(), b"piiscan-evidence-key", hashlib.sha256
-        ).hexdigest()
-        return {"w": derived}, "w"
+        if self.master_key is None:
+            return {"w": _legacy_key(self.webhook_secret.get_secret_value(), "evidence")}, "w"
+        keys = {"m": self.key_for("evidence")}
+        for legacy in self.legacy_keys("evidence"):  # older evidence, hashed under the webhook-derived key
+            keys["w"] = legacy
+        return keys, "m"
+
+    def key_for(self, purpose: KeyPurpose) -> str:
+        """The one key of ``purpose``: every keyed hash and signature in piiscan asks here.
+
+        ``webhook`` is the webhook secret (receivers hold it). With a master key, every other purpose
+        gets its own HKDF-SHA256 key, so none can be computed from the webhook secret. Without one, each
+        purpose keeps the key it had before there was a master key (so stored hashes still match), and
+        sessions, which had none, get theirs by HKDF from the webhook secret."""
+        webhook = self.webhook_secret.get_secret_value()
+        if purpose == "webhook":
+            return webhook
+        if self.master_key is not None:
+            root = self.master_key.get_secret_value().encode()
+            return hkdf_sha256(root, _HKDF_SALT, f"piiscan/{purpose}/v1".encode()).hex()
+        if purpose == "session":
+            return hkdf_sha256(webhook.encode(), _HKDF_SALT, b"piiscan/session/v1").hex()
+        return _legacy_key(webhook, purpose)
+
+    def legacy_keys(self, purpose: KeyPurpose) -> list[str]:
+        """Keys that stored hashes of ``purpose`` may have been made with besides :meth:`key_for`: the
+        webhook-derived key of the single-secret configuration, while a master key is set and
+        ``legacy_webhook_keys`` is on. Used for report secrets and evidence (principals are re-synced at
+        start, sessions are new, context keys only cost a scan again)."""
+        if self.master_key is None or not self.legacy_webhook_keys or purpose in ("webhook", "session"):
+            return []
+        return [_legacy_key(self.webhook_secret.get_secret_value(), purpose)]
+
+    def verify_keys(self, purpose: KeyPurpose) -> list[str]:
+        """The current key of ``purpose`` first, then its legacy ones: what a stored hash is checked under."""
+        return [self.key_for(purpose), *self.legacy_keys(purpose)]
+
+    def key_warnings(self) -> list[str]:
+        """What to warn about at start: keys that a webhook receiver could compute."""
+        if self.master_key is None:
+            return [
+                "PIISCAN_MASTER_KEY is not set: principal, report, context and session keys derive from "
+                "PIISCAN_WEBHOOK_SECRET, which every webhook receiver holds; set a master key (README Upgrade)"
+            ]
+        return []
 
     @property
     def priority_queue(self) -> str:
@@ -257,6 +313,12 @@ class Settings(BaseSettings):
         secret = self.webhook_secret.get_secret_value()
         if secret.lower() in _DEFAULT_SECRETS or len(secret) < 16:
             problems.append("PIISCAN_WEBHOOK_SECRET is a default or shorter than 16 characters; set a random one")
+        if self.master_key is not None:
+            master = self.master_key.get_secret_value()
+            if master.lower() in _DEFAULT_SECRETS or len(master) < 32:
+                problems.append("PIISCAN_MASTER_KEY is a default or shorter than 32 characters; set a random one")
+            elif hmac.compare_digest(master.encode(), secret.encode()):
+                problems.append("PIISCAN_MASTER_KEY equals PIISCAN_WEBHOOK_SECRET; it must be a key of its own")
         for tenant, token in self.hook_tokens.items():
             value = token.get_secret_value()
             if value.lower() in _DEFAULT_SECRETS or len(value) < 16:
@@ -275,6 +337,32 @@ class Settings(BaseSettings):
         if self.database_url.startswith("sqlite"):
             problems.append("PIISCAN_DATABASE_URL is SQLite, which is for the embedded mode only; use PostgreSQL")
         return problems
+
+
+KeyPurpose = Literal["webhook", "session", "token", "report", "context", "evidence"]
+"""What a key is for: webhook signatures, reviewer sessions (and their CSRF tokens), principal token
+hashes, abuse-report secrets and reporter keys, scan context keys, evidence hashes."""
+
+_HKDF_SALT = b"piiscan-key-derivation"
+
+
+def hkdf_sha256(ikm: bytes, salt: bytes, info: bytes, length: int = 32) -> bytes:
+    """HKDF (RFC 5869) with SHA-256: extract a pseudorandom key from ``ikm``, expand it for ``info``."""
+    if length > 255 * 32:
+        raise ValueError("HKDF-SHA256 gives at most 8160 bytes")
+    prk = hmac.new(salt or bytes(32), ikm, hashlib.sha256).digest()
+    out, block = b"", b""
+    for counter in range(1, -(-length // 32) + 1):
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
+        out += block
+    return out[:length]
+
+
+def _legacy_key(webhook_secret: str, purpose: str) -> str:
+    """The key each purpose had in the single-secret configuration (before PIISCAN_MASTER_KEY)."""
+    if purpose == "evidence":
+        return hmac.new(webhook_secret.encode(), b"piiscan-evidence-key", hashlib.sha256).hexdigest()
+    return webhook_secret  # token, report and context hashes were keyed with the webhook secret itself
 
 
 _DEFAULT_SECRETS = frozenset({"changethis", "changeme", "secret", "password", "test", "default", ""})

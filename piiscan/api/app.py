@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,6 +27,8 @@ from piiscan.settings import Settings, get_settings
 from piiscan.store import review
 from piiscan.workers.services import Services, build_services, install_services
 
+log = logging.getLogger("piiscan.api")
+
 
 class ConfigurationError(RuntimeError):
     """The settings are not fit to run the service; the message lists every problem."""
@@ -41,6 +44,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or (services.settings if services else get_settings())
     check_service_settings(settings)
     logs.install(settings.log_json)  # the last line of defence: every log record of this process is redacted
+    for warning in settings.key_warnings():
+        log.warning("%s", warning)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,9 +62,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         else:
             app.state.services = services
         with app.state.services.db.session() as session:  # reviewer and admin tokens, stored hashed
-            review.sync_principals(
-                session, settings.webhook_secret.get_secret_value(), settings.reviewer_tokens, settings.admin_tokens
-            )
+            review.sync_principals(session, settings.key_for("token"), settings.reviewer_tokens, settings.admin_tokens)
         if settings.embedded:
             install_services(app.state.services)  # the in-process tasks use the API's services
         try:
@@ -92,6 +95,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(privacy.router)
     app.include_router(pages.router)
     app.add_exception_handler(pages.LoginRequired, pages.login_redirect)
+    app.add_exception_handler(pages.CrossSiteRefused, pages.refused_page)
     app.state.report_limiter = TokenBucket(settings.report_burst, settings.report_rate_per_minute / 60.0)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and database reachability")
@@ -131,7 +135,7 @@ def _add_demo_receiver(app: FastAPI, settings: Settings) -> None:
     @app.post("/demo/webhook", tags=["demo"], include_in_schema=False)
     async def demo_webhook(request: Request) -> JSONResponse:
         body = await request.body()
-        ok = verify(settings.webhook_secret.get_secret_value(), request.headers.get(SIGNATURE_HEADER), body)
+        ok = verify(settings.key_for("webhook"), request.headers.get(SIGNATURE_HEADER), body)
         if not ok:
             return JSONResponse({"detail": "bad signature"}, status_code=401)
         doc = json.loads(body)

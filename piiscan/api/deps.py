@@ -70,7 +70,7 @@ def get_actor(
     if hook_tenant is not None:
         return Actor(name=f"hook:{hook_tenant}", role="hook", tenants=[hook_tenant])
     with services.db.session() as session:
-        principal = review.principal_by_token(session, services.settings.webhook_secret.get_secret_value(), token)
+        principal = review.principal_by_token(session, services.settings.key_for("token"), token)
         if principal is not None:
             return Actor(name=principal.name, role=principal.role, tenants=list(principal.tenants))
     raise ApiError(401, "bad_token", "The token is not valid", challenge)

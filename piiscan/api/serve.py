@@ -30,6 +30,8 @@ def embedded_settings(base: Settings) -> Settings:
         update["admin_tokens"] = {secrets.token_urlsafe(24): Grant(name="demo-admin", tenants=["*"])}
     if len(base.webhook_secret.get_secret_value()) < 16:  # every default is shorter
         update["webhook_secret"] = SecretStr(secrets.token_urlsafe(32))
+        if base.master_key is None:  # nothing stored under this run's keys can outlive it anyway
+            update["master_key"] = SecretStr(secrets.token_urlsafe(32))
     return base.model_copy(update=update)
 
 
@@ -138,6 +140,8 @@ def worker(concurrency: int, loglevel: str, hostname: str | None) -> int:
     from piiscan.workers.celery_app import app
 
     logs.install()
+    for warning in settings.key_warnings():
+        print(f"piiscan: warning: {warning}", file=sys.stderr)
     argv = [
         "worker",
         f"--loglevel={loglevel}",

@@ -306,6 +306,7 @@ def environment(workdir: Path) -> Iterator[Environment]:
         callback_urls={TENANT: sink.url},
         callback_allowed_networks=["127.0.0.0/8"],  # the sink listens on loopback
         webhook_secret=SecretStr("bench-webhook-secret-" + uuid.uuid4().hex),
+        master_key=SecretStr("bench-master-key-" + uuid.uuid4().hex),
     )
     db = Database.from_settings(settings)
     try:

@@ -212,6 +212,24 @@ class Principal(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class ReviewSession(Base):
+    """A reviewer-page login: found by the keyed hash of its cookie's random value (never stored in plain).
+
+    Logout deletes the row, an admin's revocation (or the principal's deactivation) sets ``revoked_at``;
+    the retention purge deletes expired and revoked rows."""
+
+    __tablename__ = "review_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    principal_id: Mapped[str] = mapped_column(ForeignKey("principals.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    principal: Mapped[Principal] = relationship()
+
+
 class ReviewItem(Base):
     """A flagged (or reported) upload waiting for, or carrying, a reviewer's decision."""
 

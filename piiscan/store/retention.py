@@ -12,6 +12,7 @@ kind                   what is past its period                         what happ
 ``packages``           disclosure packages                             deleted
 ``webhooks``           delivered or failed webhook deliveries          deleted (their bodies hold the report)
 ``report_contacts``    abuse reports' reporter contacts                contact erased (the report stays)
+``sessions``           reviewer-page sessions expired or revoked       deleted (no period: at once)
 =====================  ==============================================  ==========================================
 
 :func:`plan` counts what :func:`apply` would change, with the same queries; both take ``now`` so
@@ -28,6 +29,7 @@ from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from piiscan.settings import Retention
+from piiscan.store import sessions
 from piiscan.store.models import (
     AbuseReport,
     AuditEntry,
@@ -35,12 +37,13 @@ from piiscan.store.models import (
     DisclosurePackage,
     FindingRow,
     ReviewItem,
+    ReviewSession,
     Scan,
     Upload,
     WebhookDelivery,
 )
 
-KINDS = ("clean_evidence", "decided_evidence", "audit", "packages", "webhooks", "report_contacts")
+KINDS = ("clean_evidence", "decided_evidence", "audit", "packages", "webhooks", "report_contacts", "sessions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,7 @@ def plan(session: Session, retention: Retention, now: datetime) -> dict[str, int
         "packages": _count(session, select(DisclosurePackage.id).where(DisclosurePackage.created_at < cut.packages)),
         "webhooks": _count(session, _old_deliveries(cut)),
         "report_contacts": _count(session, _old_contacts(cut)),
+        "sessions": _count(session, select(ReviewSession.id).where(sessions.ended(now))),
     }
 
 
@@ -152,6 +156,7 @@ def apply(session: Session, retention: Retention, now: datetime) -> dict[str, in
     done["report_contacts"] = _deleted(
         session, update(AbuseReport).where(AbuseReport.id.in_(_old_contacts(cut))).values(contact=None)
     )
+    done["sessions"] = _deleted(session, delete(ReviewSession).where(sessions.ended(now)))
     return done
 
 

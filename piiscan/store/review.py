@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from piiscan.store.models import (
     DisclosurePackage,
     Principal,
     ReviewItem,
+    ReviewSession,
     Scan,
     ScanRow,
     Upload,
@@ -72,7 +73,8 @@ def aware(value: datetime | None) -> datetime | None:
 
 
 def sync_principals(session: Session, secret: str, reviewers: dict[str, Grant], admins: dict[str, Grant]) -> None:
-    """Make the principals table match the configured tokens (stored hashed); others are deactivated."""
+    """Make the principals table match the configured tokens (stored hashed); others are deactivated,
+    and their reviewer-page sessions revoked."""
     wanted: dict[str, tuple[str, Grant]] = {}
     for role, grants in (("reviewer", reviewers), ("admin", admins)):
         for token, grant in grants.items():
@@ -87,6 +89,11 @@ def sync_principals(session: Session, secret: str, reviewers: dict[str, Grant], 
     for token_hash, principal in existing.items():
         if token_hash not in wanted:
             principal.active = False
+            session.execute(
+                update(ReviewSession)
+                .where(ReviewSession.principal_id == principal.id, ReviewSession.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )
 
 
 def principal_by_token(session: Session, secret: str, token: str) -> Principal | None:
@@ -453,12 +460,19 @@ def file_report(
     return ReportOutcome(report, status_secret, False, rescan, priority)
 
 
-def report_status(session: Session, secret_key: str, report_id: str, status_secret: str) -> dict[str, Any] | None:
-    """What a reporter may know of their report: its stage and whether action was taken, nothing else."""
+def report_status(
+    session: Session, secret_keys: str | Sequence[str], report_id: str, status_secret: str
+) -> dict[str, Any] | None:
+    """What a reporter may know of their report: its stage and whether action was taken, nothing else.
+
+    ``secret_keys``: the report key, or it and the legacy keys older secrets were hashed with
+    (``Settings.verify_keys("report")``): any of them verifies."""
     report = session.get(AbuseReport, report_id)
-    if report is None or not hmac.compare_digest(
-        report.secret_hash, keyed_hash(secret_key, "report-secret", status_secret)
-    ):
+    if report is None:
+        return None
+    keys = [secret_keys] if isinstance(secret_keys, str) else list(secret_keys)
+    matches = [hmac.compare_digest(report.secret_hash, keyed_hash(k, "report-secret", status_secret)) for k in keys]
+    if not any(matches):
         return None
     item = session.get(ReviewItem, report.item_id) if report.item_id else None
     stage, outcome = "received", None

@@ -163,7 +163,7 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
     The attempt and a reuse are Core statements on a detached copy of the scan (the hot path of a
     rescan); a real scan's result goes through the ORM."""
     settings = services.settings
-    secret = settings.webhook_secret.get_secret_value()
+    secret = settings.key_for("context")
     keys = EvidenceKeys.from_settings(settings)
     delivery_id: str | None = None
     outcome: ScanOutcome | None = None
@@ -330,7 +330,7 @@ def deliver(services: Services, delivery_id: str) -> tuple[DeliveryOutcome, int]
     outcome = webhooks.post(
         url,
         body.encode(),
-        settings.webhook_secret.get_secret_value(),
+        settings.key_for("webhook"),
         event,
         delivery_id,
         settings.webhook_timeout_s,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,13 @@ H = dict[str, dict[str, str]]
 
 def _token(headers: dict[str, str]) -> str:
     return headers["Authorization"].removeprefix("Bearer ")
+
+
+def _csrf(html: str) -> str:
+    """The CSRF token the page's forms carry (every form of a session has the same one)."""
+    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
 
 
 def _page_with_red_box() -> bytes:
@@ -59,13 +67,18 @@ def test_pages_login_queue_item_preview_reveal_decide(
     assert image.getpixel((340, 170)) == (0, 0, 255)  # the rest is the page
     assert browser.get(f"/review/items/{item_id}/preview.png?page=2").status_code == 404
 
-    revealed = browser.post(f"/review/items/{item_id}/reveal", data={"reason": "check the box is a name", "page": 1})
+    csrf = _csrf(item.text)
+    revealed = browser.post(
+        f"/review/items/{item_id}/reveal", data={"reason": "check the box is a name", "page": 1, "csrf_token": csrf}
+    )
     assert revealed.status_code == 200 and 'id="revealed"' in revealed.text
     audit = api.get("/v1/admin/audit", headers=role_headers["admin"], params={"target_id": item_id}).json()
     assert (audit["entries"][0]["action"], audit["entries"][0]["actor"]) == ("reveal", "ada")
     assert audit["entries"][0]["detail"]["reason"] == "check the box is a name"
 
-    decided = browser.post(f"/review/items/{item_id}/decide", data={"decision": "report", "reason": "doxxing"})
+    decided = browser.post(
+        f"/review/items/{item_id}/decide", data={"decision": "report", "reason": "doxxing", "csrf_token": csrf}
+    )
     assert decided.status_code == 200 and "reported by ada" in decided.text
     packages = api.get("/v1/admin/packages", headers=role_headers["admin"], params={"item_id": item_id}).json()
     assert len(packages["packages"]) == 1
@@ -75,10 +88,12 @@ def test_pages_login_queue_item_preview_reveal_decide(
     other.post("/review/login", data={"token": _token(role_headers["other_reviewer"])})
     assert other.get(f"/review/items/{item_id}").status_code == 404
     assert other.get(f"/review/items/{item_id}/preview.png").status_code == 404
-    assert other.post(f"/review/items/{item_id}/reveal", data={"reason": "curious"}).status_code == 404
+    other_csrf = _csrf(other.get("/review").text)
+    reveal = {"reason": "curious", "csrf_token": other_csrf}
+    assert other.post(f"/review/items/{item_id}/reveal", data=reveal).status_code == 404
     admin = TestClient(api.app)
     admin.post("/review/login", data={"token": _token(role_headers["admin"])})
     page = admin.get(f"/review/packages/{packages['packages'][0]['id']}")
     assert page.status_code == 200 and "192.0.2.44" in page.text
-    browser.post("/review/logout")
+    assert browser.post("/review/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
     assert browser.get("/review", follow_redirects=False).status_code == 303

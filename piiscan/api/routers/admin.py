@@ -1,4 +1,4 @@
-"""Admins only: disclosure packages (every download audited) and the audit log."""
+"""Admins only: disclosure packages (every download audited), the audit log, reviewer-page sessions."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from piiscan.api.deps import AdminDep, ServicesDep
 from piiscan.api.errors import ApiError, error_responses
-from piiscan.store import review
-from piiscan.store.models import DisclosurePackage
+from piiscan.store import review, sessions
+from piiscan.store.models import DisclosurePackage, ReviewSession
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=error_responses(401, 403, 404))
 
@@ -89,3 +89,40 @@ def audit_log(
                 for e in review.audit_entries(session, target_id, limit)
             ]
         }
+
+
+def _covers(actor_tenants: list[str], principal_tenants: list[str]) -> bool:
+    """An admin manages the sessions of principals whose every tenant they see (all, with ``*``)."""
+    if review.ALL_TENANTS in actor_tenants:
+        return True
+    return review.ALL_TENANTS not in principal_tenants and set(principal_tenants) <= set(actor_tenants)
+
+
+@router.get("/sessions", summary="Reviewer-page sessions that count now (no cookie values: they are not stored)")
+def list_sessions(actor: AdminDep, services: ServicesDep) -> dict[str, Any]:
+    with services.db.session() as session:
+        return {
+            "sessions": [
+                {
+                    "id": row.id,
+                    "principal": principal.name,
+                    "role": principal.role,
+                    "created_at": _iso(row.created_at),
+                    "expires_at": _iso(row.expires_at),
+                }
+                for row, principal in sessions.list_sessions(session)
+                if _covers(actor.tenants, list(principal.tenants))
+            ]
+        }
+
+
+@router.post("/sessions/{session_id}/revoke", summary="End a reviewer-page session now (audited)")
+def revoke_session(session_id: str, actor: AdminDep, services: ServicesDep) -> dict[str, Any]:
+    with services.db.session() as session:
+        row = session.get(ReviewSession, session_id)
+        if row is None or not _covers(actor.tenants, list(row.principal.tenants)):
+            raise ApiError(404, "session_not_found", f"No session {session_id} of a principal you manage")
+        revoked = sessions.revoke(session, session_id)
+        if revoked:
+            review.audit(session, actor.name, actor.role, "session_revoke", "review_session", session_id)
+    return {"id": session_id, "revoked": True}

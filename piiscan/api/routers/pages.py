@@ -1,8 +1,14 @@
 """Reviewer pages, rendered on the server: login, the queue, an item with its redacted preview.
 
-Sessions: ``POST /review/login`` with a reviewer's or admin's token sets an HttpOnly, SameSite=Strict
-cookie ``<principal id>.<expiry>.<HMAC>`` (keyed with the webhook secret; nothing stored server-side),
-valid for ``SESSION_S``. SameSite=Strict keeps other sites' forms from posting with it.
+Sessions: ``POST /review/login`` with a reviewer's or admin's token stores a session row
+(:mod:`piiscan.store.sessions`) and sets an HttpOnly, SameSite=Strict cookie holding 256 random bits;
+the row, not the cookie, says who it is and until when (``PIISCAN_SESSION_TTL_S``), so logout, an
+admin's revocation or the principal's removal from the settings ends it at once.
+
+Cross-site requests: every POST must come from this site (``Origin``, or ``Referer`` when a browser
+sends no Origin, names the request's own host or one of ``PIISCAN_REVIEW_ORIGINS``) and, but for the
+login, carry the session's CSRF token in the hidden ``csrf_token`` field of every form. Anything else
+is a 403 page and changes nothing. SameSite=Strict stays as a third line.
 
 The preview is the stored object's page rendered in memory with every finding box blacked out; the
 page as uploaded is shown only after a reveal with a reason, which is written to the audit log first.
@@ -12,8 +18,9 @@ from __future__ import annotations
 
 import base64
 import hmac
-import time
+from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,45 +30,96 @@ from piiscan.api.deps import Actor, ServicesDep
 from piiscan.api.errors import ApiError
 from piiscan.api.pages import environment
 from piiscan.api.routers.moderation import DECISION_OF, item_document, item_object, parse_statuses, record_decision
-from piiscan.store import review
-from piiscan.store.models import Principal
+from piiscan.store import review, sessions
 from piiscan.workers.services import Services
 
 router = APIRouter(prefix="/review", tags=["reviewer pages"], include_in_schema=False)
 
 COOKIE = "piiscan_session"
-SESSION_S = 8 * 3600
 MAX_PREVIEW_PAGES = 10
+CsrfField = Annotated[str | None, Form()]
+"""The hidden ``csrf_token`` field every form of the pages posts."""
 
 
 class LoginRequired(Exception):
     pass
 
 
-def _sign(services: Services, value: str) -> str:
-    return review.keyed_hash(services.settings.webhook_secret.get_secret_value(), "session", value)
+class CrossSiteRefused(Exception):
+    """A POST that did not come from the pages themselves: answered 403, nothing changed."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
 
 
-def _session_actor(request: Request, services: Services) -> Actor | None:
-    raw = request.cookies.get(COOKIE, "")
-    principal_id, _, rest = raw.partition(".")
-    expires, _, signature = rest.partition(".")
-    if not (principal_id and expires.isdigit() and signature):
-        return None
-    if not hmac.compare_digest(signature, _sign(services, f"{principal_id}.{expires}")) or int(expires) < time.time():
-        return None
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Who is looking (their actor) and the CSRF token every form on their pages carries."""
+
+    actor: Actor
+    csrf: str
+    session_id: str
+
+
+def _key(services: Services) -> str:
+    return services.settings.key_for("session")
+
+
+def _session(request: Request, services: Services) -> Page | None:
     with services.db.session() as session:
-        principal = session.get(Principal, principal_id)
-        if principal is None or not principal.active or principal.role not in ("reviewer", "admin"):
-            return None
-        return Actor(name=principal.name, role=principal.role, tenants=list(principal.tenants))
+        found = sessions.current(session, _key(services), request.cookies.get(COOKIE, ""))
+    if found is None:
+        return None
+    actor = Actor(name=found.name, role=found.role, tenants=found.tenants)
+    return Page(actor, sessions.csrf_token(_key(services), found.token_hash), found.id)
+
+
+def _page(request: Request, services: Services) -> Page:
+    page = _session(request, services)
+    if page is None:
+        raise LoginRequired()
+    return page
 
 
 def _actor(request: Request, services: Services) -> Actor:
-    actor = _session_actor(request, services)
-    if actor is None:
-        raise LoginRequired()
-    return actor
+    return _page(request, services).actor
+
+
+def _same_site(request: Request, services: Services) -> bool:
+    """Whether the POST's ``Origin`` (else ``Referer``) is this host or a configured review origin.
+
+    Neither header: not a browser's cross-site form (browsers send Origin with every cross-site POST);
+    the CSRF token still guards every POST made within a session."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if source is None:
+        return True
+    parts = urlsplit(source)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False  # "null" (a sandboxed or privacy-stripped origin) and anything else unparseable
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    allowed = {o.rstrip("/").lower() for o in services.settings.review_origins}
+    return parts.netloc.lower() == request.headers.get("host", "").lower() or origin in allowed
+
+
+def _check_origin(request: Request, services: Services) -> None:
+    if not _same_site(request, services):
+        raise CrossSiteRefused("This form was sent from another site. Open the review pages and submit it there.")
+
+
+def _post_actor(request: Request, services: Services, csrf_token: str | None) -> Actor:
+    """The actor of a POST that came from the pages with the session's CSRF token; else 403 (or login)."""
+    return _post_page(request, services, csrf_token).actor
+
+
+def _post_page(request: Request, services: Services, csrf_token: str | None) -> Page:
+    _check_origin(request, services)
+    page = _page(request, services)
+    if not csrf_token or not hmac.compare_digest(page.csrf.encode(), csrf_token.encode()):
+        raise CrossSiteRefused(
+            "This form's security token is missing or out of date. Go back, reload the page and try again."
+        )
+    return page
 
 
 def _render(name: str, **context: Any) -> HTMLResponse:
@@ -72,6 +130,14 @@ def login_redirect(_: Request, __: Exception) -> Response:
     return RedirectResponse("/review/login", status_code=303)
 
 
+def refused_page(_: Request, exc: Exception) -> Response:
+    message = exc.message if isinstance(exc, CrossSiteRefused) else "Refused."
+    response = _render("refused.html", actor=None, message=message)
+    response.status_code = 403
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @router.get("/login")
 def login_page() -> HTMLResponse:
     return _render("login.html", error=None)
@@ -79,20 +145,24 @@ def login_page() -> HTMLResponse:
 
 @router.post("/login")
 def login(request: Request, services: ServicesDep, token: Annotated[str, Form()]) -> Response:
+    _check_origin(request, services)  # no session yet, so no CSRF token: the origin is the check
+    key = _key(services)
     with services.db.session() as session:
-        principal = review.principal_by_token(session, services.settings.webhook_secret.get_secret_value(), token)
-        principal_id = principal.id if principal is not None else None
-    if principal_id is None:
+        principal = review.principal_by_token(session, services.settings.key_for("token"), token)
+        if principal is None or principal.role not in sessions.PAGE_ROLES:
+            cookie = None
+        else:
+            sessions.end_session(session, key, request.cookies.get(COOKIE, ""))  # no fixation: a new one
+            cookie = sessions.open_session(session, key, principal.id, services.settings.session_ttl_s)
+    if cookie is None:
         response = _render("login.html", error="That token is not a reviewer's or an admin's.")
         response.status_code = 401
         return response
-    expires = int(time.time()) + SESSION_S
-    value = f"{principal_id}.{expires}"
     redirect = RedirectResponse("/review", status_code=303)
     redirect.set_cookie(
         COOKIE,
-        f"{value}.{_sign(services, value)}",
-        max_age=SESSION_S,
+        cookie,
+        max_age=services.settings.session_ttl_s,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -102,7 +172,11 @@ def login(request: Request, services: ServicesDep, token: Annotated[str, Form()]
 
 
 @router.post("/logout")
-def logout() -> Response:
+def logout(request: Request, services: ServicesDep, csrf_token: CsrfField = None) -> Response:
+    """Deletes the session row: the cookie is worthless from here on, wherever a copy of it is."""
+    _post_actor(request, services, csrf_token)
+    with services.db.session() as session:
+        sessions.end_session(session, _key(services), request.cookies.get(COOKIE, ""))
     redirect = RedirectResponse("/review/login", status_code=303)
     redirect.delete_cookie(COOKIE, path="/review")
     return redirect
@@ -117,12 +191,13 @@ def queue_page(
     tenant: str | None = None,
     entity_type: str | None = None,
 ) -> HTMLResponse:
-    actor = _actor(request, services)
+    page = _page(request, services)
+    actor = page.actor
     flt = review.QueueFilter(parse_statuses(status), verdict or None, tenant or None, entity_type or None, 200, 0)
     with services.db.session() as session:
         items = [item_document(i) for i in review.list_items(session, actor.tenants, flt)]
     filters = {"status": status, "verdict": verdict or "", "tenant": tenant or "", "entity_type": entity_type or ""}
-    return _render("queue.html", actor=actor, items=items, filters=filters)
+    return _render("queue.html", actor=actor, csrf=page.csrf, items=items, filters=filters)
 
 
 def _load(services: Services, item_id: str, actor: Actor) -> dict[str, Any]:
@@ -135,17 +210,17 @@ def _load(services: Services, item_id: str, actor: Actor) -> dict[str, Any]:
         return doc
 
 
-def _item_page(services: Services, actor: Actor, item_id: str, **extra: Any) -> HTMLResponse:
-    doc = _load(services, item_id, actor)
+def _item_page(services: Services, page: Page, item_id: str, **extra: Any) -> HTMLResponse:
+    doc = _load(services, item_id, page.actor)
     media_type = doc.get("media_type") or ""
     previewable = media_type == "application/pdf" or media_type.startswith("image/")
     pages = list(range(1, min(doc.get("pages") or 1, MAX_PREVIEW_PAGES) + 1)) if previewable else []
-    return _render("item.html", actor=actor, item=doc, pages=pages, **extra)
+    return _render("item.html", actor=page.actor, csrf=page.csrf, item=doc, pages=pages, **extra)
 
 
 @router.get("/items/{item_id}")
 def item_page(item_id: str, request: Request, services: ServicesDep) -> HTMLResponse:
-    return _item_page(services, _actor(request, services), item_id)
+    return _item_page(services, _page(request, services), item_id)
 
 
 @router.get("/items/{item_id}/preview.png")
@@ -166,9 +241,11 @@ def reveal(
     services: ServicesDep,
     reason: Annotated[str, Form(min_length=3, max_length=2000)],
     page: Annotated[int, Form()] = 1,
+    csrf_token: CsrfField = None,
 ) -> HTMLResponse:
     """The page as uploaded, after the reveal is in the audit log with who and why."""
-    actor = _actor(request, services)
+    viewer = _post_page(request, services, csrf_token)
+    actor = viewer.actor
     _load(services, item_id, actor)  # tenant check before anything is logged or read
     with services.db.session() as session:
         review.audit(session, actor.name, actor.role, "reveal", "review_item", item_id, reason=reason, page=page)
@@ -178,14 +255,14 @@ def reveal(
     except preview.NoPreviewError as exc:
         raise ApiError(404, "no_preview", str(exc)) from None
     revealed = "data:image/png;base64," + base64.b64encode(png).decode()
-    response = _item_page(services, actor, item_id, revealed=revealed, revealed_page=page)
+    response = _item_page(services, viewer, item_id, revealed=revealed, revealed_page=page)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @router.post("/items/{item_id}/claim")
-def claim_item(item_id: str, request: Request, services: ServicesDep) -> Response:
-    actor = _actor(request, services)
+def claim_item(item_id: str, request: Request, services: ServicesDep, csrf_token: CsrfField = None) -> Response:
+    actor = _post_actor(request, services, csrf_token)
     with services.db.session() as session:
         item = review.get_item(session, item_id, actor.tenants, lock=True)
         if item is None:
@@ -204,8 +281,9 @@ def decide_item(
     services: ServicesDep,
     decision: Annotated[str, Form(pattern="^(approve|reject|report)$")],
     reason: Annotated[str, Form(min_length=3, max_length=2000)],
+    csrf_token: CsrfField = None,
 ) -> Response:
-    actor = _actor(request, services)
+    actor = _post_actor(request, services, csrf_token)
     record_decision(services, item_id, actor, DECISION_OF[decision], reason, claim_first=True)
     return RedirectResponse(f"/review/items/{item_id}", status_code=303)
 

@@ -86,7 +86,7 @@ def create_report(body: ReportIn, request: Request, services: ServicesDep) -> JS
             headers={"Retry-After": str(max(1, round(wait_s)))},
         )
     bucket, key = body.location()
-    secret = services.settings.webhook_secret.get_secret_value()
+    secret = services.settings.key_for("report")
     with services.db.session() as session:
         upload = review.find_upload(session, bucket, key)
         if upload is None:
@@ -121,7 +121,7 @@ def report_status(
 ) -> dict[str, Any]:
     with services.db.session() as session:
         status = review.report_status(
-            session, services.settings.webhook_secret.get_secret_value(), report_id, x_report_secret or ""
+            session, services.settings.verify_keys("report"), report_id, x_report_secret or ""
         )
     if status is None:
         raise ApiError(404, "report_not_found", "No report with that id and secret")
