@@ -116,7 +116,7 @@ def list_sessions(session: Session, now: datetime | None = None) -> list[tuple[R
         .where(ReviewSession.revoked_at.is_(None), ReviewSession.expires_at > now)
         .order_by(ReviewSession.created_at.desc())
     )
-    return [(row, principal) for row, principal in session.execute(query).tuples()]
+    return [(row, principal) for row, principal in session.execute(query).all()]
 
 
 def ended(now: datetime) -> ColumnElement[bool]:
