@@ -10,6 +10,7 @@ a raw value planted in the uploads.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -92,7 +93,11 @@ def _page(method: str, path: str, form: dict[str, str] | None = None) -> Call:
         api.cookies.clear()
         api.cookies.update(cookies)
         try:
-            return api.request(method, url, data=form, follow_redirects=False)
+            data = dict(form or {})
+            if method == "POST":  # a form of the pages carries the session's CSRF token
+                found = re.search(r'name="csrf_token" value="([0-9a-f]+)"', api.get("/review").text)
+                data["csrf_token"] = found.group(1) if found else ""
+            return api.request(method, url, data=data or None, follow_redirects=False)
         finally:
             api.cookies.clear()
 
@@ -176,6 +181,11 @@ MATRIX: dict[str, tuple[Call, dict[str, int | str]]] = {
         ADMIN,
     ),
     "GET /v1/admin/audit": (lambda api, h, c: api.get("/v1/admin/audit", headers=h), ADMIN),
+    "GET /v1/admin/sessions": (lambda api, h, c: api.get("/v1/admin/sessions", headers=h), ADMIN),
+    "POST /v1/admin/sessions/{session_id}/revoke": (
+        lambda api, h, c: api.post(f"/v1/admin/sessions/{'0' * 32}/revoke", headers=h),
+        {**ADMIN, "admin": 404},  # no such session: the revocation itself is tests/service/test_sessions.py
+    ),
     "POST /v1/admin/subjects/search": (
         lambda api, h, c: api.post(
             "/v1/admin/subjects/search", headers=h, json={"kind": "email", "value": "x@example.org"}

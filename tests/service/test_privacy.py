@@ -331,6 +331,7 @@ def test_retention_on_a_fixed_clock(private_db: Database) -> None:
         "packages": 1,
         "webhooks": 2,
         "report_contacts": 1,
+        "sessions": 0,  # tests/service/test_sessions.py purges ended sessions
     }
     with db.session() as session:
         assert retention.plan(session, periods, NOW) == expected
