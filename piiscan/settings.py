@@ -278,6 +278,14 @@ class Settings(BaseSettings):
         """Rescans asked for by abuse reports go here; workers consume it next to the main queue."""
         return f"{self.task_queue}.priority"
 
+    @field_validator("master_key", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: Any) -> Any:
+        """``PIISCAN_MASTER_KEY=`` (compose's default when it is not given) means unset, not an empty key."""
+        if value == "" or (isinstance(value, SecretStr) and not value.get_secret_value()):
+            return None
+        return value
+
     @field_validator("callback_allowed_networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:

@@ -366,6 +366,28 @@ def test_with_a_master_key_no_internal_key_follows_from_the_webhook_secret() -> 
     assert legacy.key_warnings() and not one.key_warnings()
 
 
+def test_an_empty_master_key_is_unset_and_the_single_secret_config_warns_at_start(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Compose passes ``PIISCAN_MASTER_KEY=`` when it is not given: that is the legacy configuration."""
+    from piiscan.api import create_app
+
+    assert Settings(master_key=SecretStr("")).master_key is None
+    settings = Settings(
+        database_url="postgresql+psycopg://nobody@127.0.0.1:1/none",
+        buckets=["uploads"],
+        hook_tokens={"acme": SecretStr("x" * 24)},
+        webhook_secret=SecretStr("y" * 24),
+    )
+    with caplog.at_level("WARNING", logger="piiscan.api"):
+        create_app(settings)
+    assert any("PIISCAN_MASTER_KEY is not set" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="piiscan.api"):
+        create_app(settings.model_copy(update={"master_key": SecretStr("k" * 40)}))
+    assert not any("PIISCAN_MASTER_KEY" in r.getMessage() for r in caplog.records)
+
+
 def test_hkdf_sha256_matches_rfc_5869() -> None:
     """RFC 5869, appendix A.1 (test case 1)."""
     okm = hkdf_sha256(
