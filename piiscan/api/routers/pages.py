@@ -59,7 +59,6 @@ class Page:
 
     actor: Actor
     csrf: str
-    session_id: str
 
 
 def _key(services: Services) -> str:
@@ -72,7 +71,7 @@ def _session(request: Request, services: Services) -> Page | None:
     if found is None:
         return None
     actor = Actor(name=found.name, role=found.role, tenants=found.tenants)
-    return Page(actor, sessions.csrf_token(_key(services), found.token_hash), found.id)
+    return Page(actor, sessions.csrf_token(_key(services), found.token_hash))
 
 
 def _page(request: Request, services: Services) -> Page:
