@@ -383,11 +383,12 @@ def packages_of(session: Session, item_id: str | None = None) -> list[Disclosure
 # -- abuse reports ----------------------------------------------------------------------------------
 
 
-def find_upload(session: Session, bucket: str, key: str) -> Upload | None:
-    """The newest announced version of ``bucket/key`` (any tenant)."""
+def find_upload(session: Session, bucket: str, key: str, tenant: str) -> Upload | None:
+    """The newest announced version of ``bucket/key`` among ``tenant``'s uploads (the key's owner: never
+    another tenant's scan of the same key)."""
     return session.scalars(
         select(Upload)
-        .where(Upload.bucket == bucket, Upload.object_key == key)
+        .where(Upload.bucket == bucket, Upload.object_key == key, Upload.tenant == tenant)
         .order_by(Upload.created_at.desc())
         .limit(1)
     ).first()

@@ -22,6 +22,7 @@ from piiscan.api import preview
 from piiscan.api.deps import Actor, ServicesDep
 from piiscan.api.errors import ApiError
 from piiscan.api.pages import environment
+from piiscan.api.routers import moderation
 from piiscan.api.routers.moderation import DECISION_OF, item_document, item_object, parse_statuses, record_decision
 from piiscan.store import review
 from piiscan.store.models import Principal
@@ -169,7 +170,7 @@ def reveal(
 ) -> HTMLResponse:
     """The page as uploaded, after the reveal is in the audit log with who and why."""
     actor = _actor(request, services)
-    _load(services, item_id, actor)  # tenant check before anything is logged or read
+    moderation.check_readable(services, item_id, actor)  # tenant and scope check before anything is logged or read
     with services.db.session() as session:
         review.audit(session, actor.name, actor.role, "reveal", "review_item", item_id, reason=reason, page=page)
     data, _ = item_object(services, item_id, actor)
