@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from piiscan.storage.base import object_missing
@@ -70,15 +71,26 @@ def parse_scopes(raw: Mapping[str, Iterable[str]]) -> dict[str, tuple[Scope, ...
         if not tenant or tenant == ALL_TENANTS:
             raise ScopeError(f"tenant name {tenant!r} cannot have scopes")
         parsed[tenant] = tuple(dict.fromkeys(parse_scope(t) for t in texts))
-    owners = [(tenant, scope) for tenant, scopes in parsed.items() for scope in scopes]
-    for i, (tenant, scope) in enumerate(owners):
-        for other_tenant, other in owners[i + 1 :]:
-            if other_tenant != tenant and scope.overlaps(other):
-                raise ScopeError(
-                    f"the scopes {str(scope)!r} of tenant {tenant!r} and {str(other)!r} of tenant {other_tenant!r} "
-                    "overlap: a key must belong to one tenant at most (abuse reports resolve to its owner)"
-                )
+    _refuse_overlaps(sorted((scope.bucket, scope.prefix, tenant) for tenant, ss in parsed.items() for scope in ss))
     return parsed
+
+
+def _refuse_overlaps(ordered: list[tuple[str, str, str]]) -> None:
+    """Two tenants' scopes overlap when one prefix starts the other (same bucket). In sorted order the
+    keys starting with a prefix come right after it, so a stack of the prefixes still open (each one
+    starting the next) finds every such pair in O(n log n) (services may have many tenants)."""
+    open_: list[tuple[str, str, str]] = []
+    for bucket, prefix, tenant in ordered:
+        while open_ and not (open_[-1][0] == bucket and prefix.startswith(open_[-1][1])):
+            open_.pop()
+        for _, outer, owner in open_:
+            if owner != tenant:
+                raise ScopeError(
+                    f"the scopes {bucket + '/' + outer!r} of tenant {owner!r} and {bucket + '/' + prefix!r} of "
+                    f"tenant {tenant!r} overlap: a key must belong to one tenant at most (abuse reports resolve "
+                    "to its owner)"
+                )
+        open_.append((bucket, prefix, tenant))
 
 
 class Tenancy:
@@ -90,20 +102,27 @@ class Tenancy:
         self.scopes = parse_scopes(scopes)
         self.tenants = frozenset(t for t in (*tenants, *self.scopes) if t and t != ALL_TENANTS)
         self.buckets = frozenset(buckets)
+        self._by_bucket: dict[str, list[tuple[str, str]]] = {}
+        for tenant, owned in self.scopes.items():
+            for scope in owned:
+                self._by_bucket.setdefault(scope.bucket, []).append((scope.prefix, tenant))
 
     @classmethod
     def of(cls, settings: Settings) -> Tenancy:
-        return cls(settings.tenant_scopes, configured_tenants(settings), settings.buckets)
+        """The tenancy of ``settings``, built once per distinct configuration (every request asks)."""
+        scopes = tuple((tenant, tuple(texts)) for tenant, texts in sorted(settings.tenant_scopes.items()))
+        return _tenancy(scopes, frozenset(configured_tenants(settings)), tuple(settings.buckets))
+
+    def _lone(self, tenant: str) -> bool:
+        """The one configured tenant (or none is), without scopes: it keeps every allow-listed bucket."""
+        return not self.scopes.get(tenant) and (not self.tenants or self.tenants == {tenant})
 
     def reach(self, tenant: str) -> tuple[Scope, ...] | None:
         """The tenant's scopes; None for the lone tenant without scopes (every allow-listed bucket);
         empty (nothing) for a tenant without scopes next to others."""
-        scopes = self.scopes.get(tenant)
-        if scopes:
-            return scopes
-        if not self.tenants - {tenant}:
+        if self._lone(tenant):
             return None
-        return ()
+        return self.scopes.get(tenant, ())
 
     def in_scope(self, tenant: str, bucket: str, key: str) -> bool:
         """Whether ``tenant`` may reach ``bucket/key``. Keys with ``.``/``..`` segments are never in
@@ -124,8 +143,13 @@ class Tenancy:
 
     def owner(self, bucket: str, key: str) -> str | None:
         """The one tenant that owns ``bucket/key``, or None when no tenant does."""
-        owners = [t for t in sorted(self.tenants) if self.in_scope(t, bucket, key)]
-        return owners[0] if len(owners) == 1 else None
+        if len(self.tenants) == 1:
+            (only,) = self.tenants
+            return only if self.in_scope(only, bucket, key) else None
+        if _dot_segment(key) or "\\" in key:
+            return None
+        owners = {tenant for prefix, tenant in self._by_bucket.get(bucket, ()) if key.startswith(prefix)}
+        return owners.pop() if len(owners) == 1 else None
 
     def require(self, tenant: str, bucket: str, key: str) -> None:
         """Raise what a missing object raises (same status, code and message) unless in scope: an
@@ -144,6 +168,13 @@ class Tenancy:
             f"{len(self.tenants)} tenants are configured, and these have no PIISCAN_TENANT_SCOPES: "
             f"{', '.join(map(repr, missing))}; with more than one tenant, every tenant needs its bucket/prefix scopes"
         ]
+
+
+@lru_cache(maxsize=16)
+def _tenancy(
+    scopes: tuple[tuple[str, tuple[str, ...]], ...], tenants: frozenset[str], buckets: tuple[str, ...]
+) -> Tenancy:
+    return Tenancy(dict(scopes), tenants, buckets)
 
 
 def configured_tenants(settings: Settings) -> set[str]:

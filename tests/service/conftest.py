@@ -49,8 +49,9 @@ OTHER_REVIEWER_TOKEN = "reviewer-cy-" + uuid.uuid4().hex
 ADMIN_TOKEN = "admin-dee-" + uuid.uuid4().hex
 ACME_ADMIN_TOKEN = "admin-eve-" + uuid.uuid4().hex
 MAX_BYTES = 2_000_000
-TENANT_SCOPES = {"acme": ["uploads/u/", "plain"], "other": ["uploads/o/"]}
-"""acme owns uploads/u/... (where ``unique_key`` puts keys) and all of plain; other owns uploads/o/...."""
+TENANT_SCOPES = {"acme": ["uploads/u/", "uploads/load/", "plain"], "other": ["uploads/o/"]}
+"""acme owns uploads/u/... (where ``unique_key`` puts keys), uploads/load/... (the load harness's keys) and
+all of plain; other owns uploads/o/...."""
 KEY_PREFIX = {"acme": "u", "other": "o"}
 """The folder of each tenant's scope in the uploads bucket."""
 AWS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}

@@ -2,7 +2,8 @@
 
 Both answer at once with a scan id: the object is checked with a HEAD (allow-listed bucket,
 existing version, size under the cap) and the scan is queued; the same object version gets
-the same scan however often it is announced.
+the same scan however often it is announced. A key outside the tenant's scopes
+(``PIISCAN_TENANT_SCOPES``, :mod:`piiscan.tenancy`) is answered as a missing object, before any HEAD.
 """
 
 from __future__ import annotations
