@@ -12,9 +12,9 @@ mean a folder.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from piiscan.storage.base import object_missing
@@ -109,9 +109,24 @@ class Tenancy:
 
     @classmethod
     def of(cls, settings: Settings) -> Tenancy:
-        """The tenancy of ``settings``, built once per distinct configuration (every request asks)."""
-        scopes = tuple((tenant, tuple(texts)) for tenant, texts in sorted(settings.tenant_scopes.items()))
-        return _tenancy(scopes, frozenset(configured_tenants(settings)), tuple(settings.buckets))
+        """The tenancy of ``settings``, built once per settings object (every request asks). A copy with
+        other tenants, scopes or buckets (``model_copy(update=...)``) holds other field objects: rebuilt."""
+        sources = (
+            settings.tenant_scopes,
+            settings.hook_tokens,
+            settings.callback_urls,
+            settings.reviewer_tokens,
+            settings.admin_tokens,
+            settings.buckets,
+        )
+        seen = _BUILT.get(id(settings))
+        if seen is not None and seen[0]() is settings and all(a is b for a, b in zip(seen[1], sources, strict=True)):
+            return seen[2]
+        tenancy = cls(settings.tenant_scopes, configured_tenants(settings), settings.buckets)
+        if len(_BUILT) >= 64:
+            _BUILT.clear()
+        _BUILT[id(settings)] = (weakref.ref(settings), sources, tenancy)
+        return tenancy
 
     def _lone(self, tenant: str) -> bool:
         """The one configured tenant (or none is), without scopes: it keeps every allow-listed bucket."""
@@ -170,11 +185,8 @@ class Tenancy:
         ]
 
 
-@lru_cache(maxsize=16)
-def _tenancy(
-    scopes: tuple[tuple[str, tuple[str, ...]], ...], tenants: frozenset[str], buckets: tuple[str, ...]
-) -> Tenancy:
-    return Tenancy(dict(scopes), tenants, buckets)
+_BUILT: dict[int, tuple[weakref.ref[Settings], tuple[object, ...], Tenancy]] = {}
+"""id(settings) → (the settings, the field objects the tenancy was built from, the tenancy)."""
 
 
 def configured_tenants(settings: Settings) -> set[str]:
