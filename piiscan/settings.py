@@ -138,6 +138,12 @@ class Settings(BaseSettings):
     """Embedded store: one sub-folder per bucket."""
     buckets: list[str] = Field(default_factory=list)
     """Allow-list of buckets piiscan reads (JSON list); any other bucket is refused."""
+    tenant_scopes: dict[str, list[str]] = Field(default_factory=dict)
+    """Tenant → the ``bucket/prefix`` strings it owns (JSON object; ``"bucket"`` or ``"bucket/"``: the whole
+    bucket; the prefix is a plain string prefix, end it with ``/`` for a folder). A tenant reaches only these
+    objects in every path (hook, bucket events, abuse reports, previews, reveals); two tenants' scopes may not
+    overlap. Required for every tenant when more than one is configured; a lone tenant without scopes reaches
+    every allow-listed bucket."""
     download_dir: str | None = None
     """Where objects are streamed to while scanned (the system temp folder by default)."""
     hook_tokens: dict[str, SecretStr] = Field(default_factory=dict)
@@ -219,6 +225,20 @@ class Settings(BaseSettings):
                 raise ValueError("PIISCAN_EVIDENCE_KEY_ID must name one of PIISCAN_EVIDENCE_KEYS")
         elif self.evidence_key_id not in (None, "w", "m"):
             raise ValueError("PIISCAN_EVIDENCE_KEY_ID is set but PIISCAN_EVIDENCE_KEYS is empty")
+        return self
+
+    @model_validator(mode="after")
+    def _check_tenant_scopes(self) -> Settings:
+        from piiscan.tenancy import ScopeError, parse_scopes  # piiscan.tenancy imports the storage package
+
+        try:
+            parsed = parse_scopes(self.tenant_scopes)
+        except ScopeError as exc:
+            raise ValueError(f"PIISCAN_TENANT_SCOPES: {exc}") from None
+        for tenant, scopes in parsed.items():
+            outside = [str(s) for s in scopes if self.buckets and s.bucket not in self.buckets]
+            if outside:
+                raise ValueError(f"PIISCAN_TENANT_SCOPES: {outside} of tenant {tenant!r}: not in PIISCAN_BUCKETS")
         return self
 
     def evidence_key_map(self) -> tuple[dict[str, str], str]:
@@ -315,9 +335,12 @@ class Settings(BaseSettings):
 
     def service_problems(self, for_api: bool = True) -> list[str]:
         """What keeps this configuration from running the service (API or worker) outside embedded mode."""
+        from piiscan.tenancy import Tenancy
+
+        tenancy = Tenancy.of(self).problems()  # embedded too: two tenants need scopes there as well
         if self.embedded:
-            return []
-        problems = []
+            return tenancy
+        problems = list(tenancy)
         secret = self.webhook_secret.get_secret_value()
         if secret.lower() in _DEFAULT_SECRETS or len(secret) < 16:
             problems.append("PIISCAN_WEBHOOK_SECRET is a default or shorter than 16 characters; set a random one")

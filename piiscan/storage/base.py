@@ -41,6 +41,12 @@ class ObjectNotFoundError(StorageError):
     status = 404
 
 
+def object_missing(bucket: str, key: str) -> ObjectNotFoundError:
+    """The one error of an object that is missing, not readable, or outside the caller's scope: the
+    same message for all three, so an answer never tells which."""
+    return ObjectNotFoundError(f"s3://{bucket}/{key} does not exist, or piiscan may not read it")
+
+
 class VersionMismatchError(StorageError):
     code = "version_mismatch"
     status = 409

@@ -20,6 +20,7 @@ from piiscan.storage.base import (
     ObjectNotFoundError,
     VersionMismatchError,
     check_size,
+    object_missing,
     spool,
 )
 
@@ -47,7 +48,7 @@ class LocalStore:
         try:
             st = path.stat()
         except OSError:
-            raise ObjectNotFoundError(f"s3://{bucket}/{key} does not exist") from None
+            raise object_missing(bucket, key) from None
         if not path.is_file():
             raise ObjectNotFoundError(f"s3://{bucket}/{key} is not a file")
         current = f"{st.st_mtime_ns:x}-{st.st_size:x}"

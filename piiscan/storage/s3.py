@@ -20,13 +20,13 @@ from piiscan.storage.base import (
     BucketNotAllowedError,
     Downloaded,
     ObjectInfo,
-    ObjectNotFoundError,
     StorageError,
     StorageUnavailableError,
     VersionMismatchError,
     check_size,
     clean_metadata,
     normalise_etag,
+    object_missing,
     spool,
 )
 
@@ -164,7 +164,7 @@ def _translate(bucket: str, key: str) -> Iterator[None]:
         if code in _PRECONDITION_CODES or status == "412":
             raise VersionMismatchError(f"{where} changed since it was announced (its ETag differs)") from None
         if code in _MISSING_CODES or status in ("403", "404"):
-            raise ObjectNotFoundError(f"{where} does not exist, or piiscan may not read it") from None
+            raise object_missing(bucket, key) from None
         if code in _TRANSIENT_CODES or status.startswith("5"):
             raise StorageUnavailableError(f"the object store failed on {where} ({code or status})") from None
         raise StorageError(f"the object store refused {where} ({code or status})") from None

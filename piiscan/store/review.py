@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -117,10 +117,24 @@ def audit(
     )
 
 
-def audit_entries(session: Session, target_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
+def audit_entries(
+    session: Session, target_id: str | None = None, limit: int = 200, tenants: list[str] | None = None
+) -> list[AuditEntry]:
+    """The newest entries first. With ``tenants`` (not ``"*"``), only those about an item or a package of
+    those tenants: a claim, decision or reveal names an item, a download a package (whose item gives the
+    tenant); service-wide entries (subject access, retention) belong to no tenant and stay with ``"*"``."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if target_id:
         query = query.where(AuditEntry.target_id == target_id)
+    if tenants is not None and ALL_TENANTS not in tenants:
+        items_of = select(ReviewItem.id).where(ReviewItem.tenant.in_(tenants))
+        packages = select(DisclosurePackage.id).where(DisclosurePackage.item_id.in_(items_of))
+        query = query.where(
+            or_(
+                and_(AuditEntry.target_type == "review_item", AuditEntry.target_id.in_(items_of)),
+                and_(AuditEntry.target_type == "disclosure_package", AuditEntry.target_id.in_(packages)),
+            )
+        )
     return list(session.scalars(query))
 
 
@@ -390,11 +404,12 @@ def packages_of(session: Session, item_id: str | None = None) -> list[Disclosure
 # -- abuse reports ----------------------------------------------------------------------------------
 
 
-def find_upload(session: Session, bucket: str, key: str) -> Upload | None:
-    """The newest announced version of ``bucket/key`` (any tenant)."""
+def find_upload(session: Session, bucket: str, key: str, tenant: str) -> Upload | None:
+    """The newest announced version of ``bucket/key`` among ``tenant``'s uploads (the key's owner: never
+    another tenant's scan of the same key)."""
     return session.scalars(
         select(Upload)
-        .where(Upload.bucket == bucket, Upload.object_key == key)
+        .where(Upload.bucket == bucket, Upload.object_key == key, Upload.tenant == tenant)
         .order_by(Upload.created_at.desc())
         .limit(1)
     ).first()

@@ -49,6 +49,11 @@ OTHER_REVIEWER_TOKEN = "reviewer-cy-" + uuid.uuid4().hex
 ADMIN_TOKEN = "admin-dee-" + uuid.uuid4().hex
 ACME_ADMIN_TOKEN = "admin-eve-" + uuid.uuid4().hex
 MAX_BYTES = 2_000_000
+TENANT_SCOPES = {"acme": ["uploads/u/", "uploads/load/", "plain"], "other": ["uploads/o/"]}
+"""acme owns uploads/u/... (where ``unique_key`` puts keys), uploads/load/... (the load harness's keys) and
+all of plain; other owns uploads/o/...."""
+KEY_PREFIX = {"acme": "u", "other": "o"}
+"""The folder of each tenant's scope in the uploads bucket."""
 AWS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
 
 T = TypeVar("T")
@@ -190,6 +195,7 @@ def service_settings(
         task_queue=f"piiscan-test-{RUN_ID}",
         s3_endpoint_url=s3_endpoint,
         buckets=["uploads", "plain"],
+        tenant_scopes=TENANT_SCOPES,
         hook_tokens={"acme": SecretStr(TOKEN), "other": SecretStr(OTHER_TOKEN)},
         callback_urls={"acme": receiver.url},
         webhook_secret=SecretStr(SECRET),
@@ -418,7 +424,7 @@ def flagged_scan(db: Database) -> Callable[..., str]:
         user_agent: str | None = None,
         version_id: str | None = None,
     ) -> str:
-        key = key or f"u/{uuid.uuid4().hex[:8]}/synthetic.png"
+        key = key or f"{KEY_PREFIX.get(tenant, 'u')}/{uuid.uuid4().hex[:8]}/synthetic.png"
         new = repo.NewUpload(
             tenant=tenant,
             bucket="uploads",

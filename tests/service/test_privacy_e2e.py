@@ -247,7 +247,7 @@ def env(
 
 
 def _upload(env: Env, s3: Any, receiver: Receiver, name: str, data: bytes, uploader: dict[str, Any]) -> str:
-    key = f"priv/{uuid.uuid4().hex[:8]}/{name}"
+    key = f"u/priv/{uuid.uuid4().hex[:8]}/{name}"  # in acme's scope (uploads/u/)
     put = s3.put_object(Bucket="uploads", Key=key, Body=data)
     body = {
         "bucket": "uploads",

@@ -453,7 +453,7 @@ def test_a_database_written_under_the_single_secret_config_still_works_after_the
     before = scan_with(old, "old.txt", b"Please write to tomas.quill@example.com about the invoice.")
     with db.session() as session:
         review.sync_principals(session, old.key_for("token"), tokens, {})
-        upload = review.find_upload(session, "b", "old.txt")
+        upload = review.find_upload(session, "b", "old.txt", "t")
         assert upload is not None
         outcome = review.file_report(session, old.key_for("report"), upload, "198.51.100.7", "abusive", "spam", None)
         report_id, status_secret = outcome.report.id, outcome.secret

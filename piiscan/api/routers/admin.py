@@ -66,7 +66,7 @@ def package_page(package_id: str, actor: AdminDep, services: ServicesDep) -> HTM
     return HTMLResponse(render_package(package_for(services, actor, package_id, "html")))
 
 
-@router.get("/audit", summary="The audit log: claims, decisions, reveals, package downloads")
+@router.get("/audit", summary="The audit log: claims, decisions, reveals, package downloads (of your tenants)")
 def audit_log(
     actor: AdminDep,
     services: ServicesDep,
@@ -86,7 +86,7 @@ def audit_log(
                     "target_id": e.target_id,
                     "detail": e.detail,
                 }
-                for e in review.audit_entries(session, target_id, limit)
+                for e in review.audit_entries(session, target_id, limit, actor.tenants)
             ]
         }
 

@@ -2,7 +2,8 @@
 
 Both answer at once with a scan id: the object is checked with a HEAD (allow-listed bucket,
 existing version, size under the cap) and the scan is queued; the same object version gets
-the same scan however often it is announced.
+the same scan however often it is announced. A key outside the tenant's scopes
+(``PIISCAN_TENANT_SCOPES``, :mod:`piiscan.tenancy`) is answered as a missing object, before any HEAD.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from piiscan.api.schemas import ErrorOut, EventsAccepted, ScanAccepted, ScanRequ
 from piiscan.rules.context import VISIBILITIES
 from piiscan.storage import ObjectInfo
 from piiscan.store import repo
+from piiscan.tenancy import Tenancy
 from piiscan.workers import webhooks
 from piiscan.workers.services import Services
 
@@ -32,7 +34,11 @@ ERRORS: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorOut, "description": "Malformed event, or a callback URL on a disallowed network"},
     401: {"model": ErrorOut, "description": "Missing or unknown hook token"},
     403: {"model": ErrorOut, "description": "The tenant in the body is not the token's"},
-    404: {"model": ErrorOut, "description": "Unknown bucket (not allow-listed) or missing object"},
+    404: {
+        "model": ErrorOut,
+        "description": "Unknown bucket (not allow-listed), or a missing object or one outside "
+        "the tenant's scopes (the same answer)",
+    },
     409: {"model": ErrorOut, "description": "The object changed since it was announced"},
     413: {"model": ErrorOut, "description": "The object (or the request body) is too large"},
     503: {"model": ErrorOut, "description": "The object store or the database is unreachable (Retry-After)"},
@@ -45,8 +51,11 @@ class _Prepared:
     new: repo.NewUpload
 
 
-def _check(services: Services, bucket: str, key: str, version_id: str | None, etag: str | None) -> ObjectInfo:
+def _check(
+    services: Services, tenant: str, bucket: str, key: str, version_id: str | None, etag: str | None
+) -> ObjectInfo:
     services.store.check_bucket(bucket)
+    Tenancy.of(services.settings).require(tenant, bucket, key)  # before the HEAD: out of scope is "missing"
     info = services.store.stat(bucket, key, version_id)
     if etag and not version_id and info.etag and etag.strip('"') != info.etag:
         raise ApiError(
@@ -141,7 +150,7 @@ def request_scan(body: ScanRequest, tenant: TenantDep, services: ServicesDep, re
             webhooks.check_destination(callback_url, settings.callback_networks(), settings.callback_allowed_hosts)
         except webhooks.DestinationNotAllowedError as exc:
             raise ApiError(400, "callback_not_allowed", f"The callback URL is refused: {exc}") from None
-    info = _check(services, body.bucket, body.key, body.version_id, body.etag)
+    info = _check(services, tenant, body.bucket, body.key, body.version_id, body.etag)
     new = _new_upload(
         tenant,
         body.bucket,
@@ -171,7 +180,9 @@ async def s3_events(request: Request, tenant: TenantDep, services: ServicesDep) 
     ``-uploader-phone`` (comma-separated). The webhook goes to the tenant's ``PIISCAN_CALLBACK_URLS``.
     Every record is checked before any is queued: one bad record refuses the whole event. A record
     whose object was overwritten since (its ETag differs, unversioned bucket) is counted as ignored,
-    not refused: the newer content has its own notification.
+    not refused: the newer content has its own notification. A record resolves to the tenant whose
+    ``PIISCAN_TENANT_SCOPES`` own its key; one that no tenant owns, or another tenant than the
+    token's, is counted as ignored without a HEAD (so the answer tells nothing of that object).
     """
     raw = await request.body()
     try:
@@ -186,9 +197,14 @@ async def s3_events(request: Request, tenant: TenantDep, services: ServicesDep) 
     def accept() -> EventsAccepted:
         prepared: list[_Prepared] = []
         ignored = event.ignored
+        tenancy = Tenancy.of(services.settings)
         for record in event.created:
+            services.store.check_bucket(record.bucket)
+            if tenancy.owner(record.bucket, record.key) != tenant:
+                ignored += 1
+                continue
             try:
-                info = _check(services, record.bucket, record.key, record.version_id, record.etag)
+                info = _check(services, tenant, record.bucket, record.key, record.version_id, record.etag)
             except ApiError as exc:
                 if exc.code != "version_mismatch":
                     raise

@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 from piiscan.api import preview
 from piiscan.api.deps import Actor, ReviewerDep, ServicesDep
 from piiscan.api.errors import ApiError, error_responses
+from piiscan.storage.base import object_missing
 from piiscan.store import repo, review
 from piiscan.store.models import REVIEW_STATUSES, Decision, ReviewItem, utcnow
+from piiscan.tenancy import Tenancy
 from piiscan.workers.services import Services
 
 log = logging.getLogger(__name__)
@@ -143,10 +145,27 @@ def _transition(services: Services, item_id: str, actor: Actor, action: str) -> 
         return item_document(item)
 
 
+def _require_in_scope(services: Services, item: ReviewItem, actor: Actor) -> None:
+    """The item's upload must be in the scopes of the item's tenant and of the actor's tenants; else the
+    answer is a missing object's (an item made before scopes, or on another tenant's key, shows nothing)."""
+    upload = item.scan.upload
+    tenancy = Tenancy.of(services.settings)
+    bucket, key = upload.bucket, upload.object_key
+    if not (tenancy.in_scope(item.tenant, bucket, key) and tenancy.sees(actor.tenants, bucket, key)):
+        raise object_missing(bucket, key)
+
+
+def check_readable(services: Services, item_id: str, actor: Actor) -> None:
+    """Raise what :func:`item_object` would for an item the actor may not read: before a reveal is logged."""
+    with services.db.session() as session:
+        _require_in_scope(services, _item(session, item_id, actor), actor)
+
+
 def item_object(services: Services, item_id: str, actor: Actor) -> tuple[bytes, list[dict[str, Any]]]:
     """The stored object's bytes (read in memory) and the item's masked findings, for previews."""
     with services.db.session() as session:
         item = _item(session, item_id, actor)
+        _require_in_scope(services, item, actor)
         upload = item.scan.upload
         where = (upload.bucket, upload.object_key, upload.version_id, upload.etag)
         findings = [review.finding_document(f) for f in item.scan.findings]
@@ -191,7 +210,7 @@ class RevealIn(BaseModel):
 )
 def reveal(item_id: str, body: RevealIn, actor: ReviewerDep, services: ServicesDep) -> Response:
     with services.db.session() as session:
-        _item(session, item_id, actor)
+        _require_in_scope(services, _item(session, item_id, actor), actor)
         review.audit(
             session, actor.name, actor.role, "reveal", "review_item", item_id, reason=body.reason, page=body.page
         )

@@ -29,6 +29,7 @@ from piiscan.api import preview
 from piiscan.api.deps import Actor, ServicesDep
 from piiscan.api.errors import ApiError
 from piiscan.api.pages import environment
+from piiscan.api.routers import moderation
 from piiscan.api.routers.moderation import DECISION_OF, item_document, item_object, parse_statuses, record_decision
 from piiscan.store import review, sessions
 from piiscan.workers.services import Services
@@ -245,7 +246,7 @@ def reveal(
     """The page as uploaded, after the reveal is in the audit log with who and why."""
     viewer = _post_page(request, services, csrf_token)
     actor = viewer.actor
-    _load(services, item_id, actor)  # tenant check before anything is logged or read
+    moderation.check_readable(services, item_id, actor)  # tenant and scope check before anything is logged or read
     with services.db.session() as session:
         review.audit(session, actor.name, actor.role, "reveal", "review_item", item_id, reason=reason, page=page)
     data, _ = item_object(services, item_id, actor)

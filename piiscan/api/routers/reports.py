@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from piiscan.api.deps import ServicesDep
 from piiscan.api.errors import ApiError, error_responses
 from piiscan.store import review
+from piiscan.tenancy import Tenancy
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,8 @@ def create_report(body: ReportIn, request: Request, services: ServicesDep) -> JS
     bucket, key = body.location()
     secret = services.settings.key_for("report")
     with services.db.session() as session:
-        upload = review.find_upload(session, bucket, key)
+        owner = Tenancy.of(services.settings).owner(bucket, key)
+        upload = review.find_upload(session, bucket, key, owner) if owner is not None else None
         if upload is None:
             raise ApiError(404, "upload_not_found", "No upload is known at that location")
         outcome = review.file_report(session, secret, upload, client, body.category, body.description, body.contact)
