@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 
 from piiscan.api.deps import ServicesDep
-from piiscan.api.errors import ApiError, BodySizeLimit, install_handlers
+from piiscan.api.errors import ApiError, BodySizeLimit, document_body_errors, error_responses, install_handlers
 from piiscan.api.ratelimit import TokenBucket
 from piiscan.api.routers import admin, hook, moderation, pages, privacy, reports, scans
 from piiscan.privacy import logs
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     install_handlers(app, settings.retry_after_s)
+    document_body_errors(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_request_bytes)
     app.include_router(hook.router)
     app.include_router(scans.router)
@@ -107,7 +108,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    @app.get("/metrics", tags=["health"], summary="Prometheus counters (aggregates only: no ids, keys or values)")
+    @app.get(
+        "/metrics",
+        tags=["health"],
+        summary="Prometheus counters (aggregates only: no ids, keys or values)",
+        response_class=PlainTextResponse,
+        responses={
+            200: {"content": {"text/plain; version=0.0.4": {"schema": {"type": "string"}}}},
+            **error_responses(401),
+        },
+    )
     def metrics(services: ServicesDep, request: Request) -> PlainTextResponse:
         from piiscan.store.stats import metrics as render
 

@@ -146,3 +146,30 @@ class BodySizeLimit:
         message = f"The request body is larger than {self.limit} bytes (PIISCAN_MAX_REQUEST_BYTES)."
         response = JSONResponse(_body("request_too_large", message), status_code=413, headers={"Connection": "close"})
         await response(scope, receive, send)
+
+
+def document_body_errors(app: FastAPI) -> None:
+    """Say in the OpenAPI document that every operation with a body may answer 400 ``bad_request``.
+
+    Starlette refuses a body it cannot parse (not JSON, not a form) with a 400 before any handler runs;
+    that answer is in the ``{code, detail}`` shape (``_http_error``) and belongs in the contract."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    operation.setdefault("responses", {}).setdefault(
+                        "400",
+                        {
+                            "description": _DESCRIPTIONS[400],
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+                        },
+                    )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
