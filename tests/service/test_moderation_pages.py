@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
+from .pages_helpers import bearer_token, csrf_token
+
 H = dict[str, dict[str, str]]
-
-
-def _token(headers: dict[str, str]) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
-
-
-def _csrf(html: str) -> str:
-    """The CSRF token the page's forms carry (every form of a session has the same one)."""
-    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
 
 
 def _page_with_red_box() -> bytes:
@@ -49,8 +39,10 @@ def test_pages_login_queue_item_preview_reveal_decide(
     item_id = item_of(flagged_scan(key=key, version_id=put["VersionId"], entities=("PERSON",), ip="192.0.2.44"))
     browser = TestClient(api.app)
     assert browser.get("/review", follow_redirects=False).headers["location"] == "/review/login"
-    assert browser.post("/review/login", data={"token": _token(role_headers["hook"])}).status_code == 401
-    logged_in = browser.post("/review/login", data={"token": _token(role_headers["reviewer"])}, follow_redirects=False)
+    assert browser.post("/review/login", data={"token": bearer_token(role_headers["hook"])}).status_code == 401
+    logged_in = browser.post(
+        "/review/login", data={"token": bearer_token(role_headers["reviewer"])}, follow_redirects=False
+    )
     assert logged_in.status_code == 303 and "httponly" in logged_in.headers["set-cookie"].lower()
     assert "samesite=strict" in logged_in.headers["set-cookie"].lower()
     queue = browser.get("/review")
@@ -67,7 +59,7 @@ def test_pages_login_queue_item_preview_reveal_decide(
     assert image.getpixel((340, 170)) == (0, 0, 255)  # the rest is the page
     assert browser.get(f"/review/items/{item_id}/preview.png?page=2").status_code == 404
 
-    csrf = _csrf(item.text)
+    csrf = csrf_token(item.text)
     revealed = browser.post(
         f"/review/items/{item_id}/reveal", data={"reason": "check the box is a name", "page": 1, "csrf_token": csrf}
     )
@@ -85,14 +77,14 @@ def test_pages_login_queue_item_preview_reveal_decide(
     assert browser.get(f"/review/packages/{packages['packages'][0]['id']}").status_code == 403  # reviewer
 
     other = TestClient(api.app)
-    other.post("/review/login", data={"token": _token(role_headers["other_reviewer"])})
+    other.post("/review/login", data={"token": bearer_token(role_headers["other_reviewer"])})
     assert other.get(f"/review/items/{item_id}").status_code == 404
     assert other.get(f"/review/items/{item_id}/preview.png").status_code == 404
-    other_csrf = _csrf(other.get("/review").text)
+    other_csrf = csrf_token(other.get("/review").text)
     reveal = {"reason": "curious", "csrf_token": other_csrf}
     assert other.post(f"/review/items/{item_id}/reveal", data=reveal).status_code == 404
     admin = TestClient(api.app)
-    admin.post("/review/login", data={"token": _token(role_headers["admin"])})
+    admin.post("/review/login", data={"token": bearer_token(role_headers["admin"])})
     page = admin.get(f"/review/packages/{packages['packages'][0]['id']}")
     assert page.status_code == 200 and "192.0.2.44" in page.text
     assert browser.post("/review/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303

@@ -28,20 +28,12 @@ from piiscan.store.models import AuditEntry, Decision, FindingRow, Principal, Re
 from piiscan.workers import jobs
 from piiscan.workers.services import Services
 
+from .pages_helpers import bearer_token, csrf_token
+
 H = dict[str, dict[str, str]]
 COOKIE = "piiscan_session"
 SAME_SITE = {"Origin": "http://testserver"}
 """What a browser sends with a form of the pages (the TestClient's host is ``testserver``)."""
-
-
-def _token(headers: dict[str, str]) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
 
 
 def _login(api: TestClient, token: str) -> TestClient:
@@ -94,7 +86,7 @@ def test_a_cookie_forged_with_the_webhook_secret_in_the_old_format_is_refused(
 ) -> None:
     """The attack of finding 4: principal id, expiry 99999999999, HMAC under the webhook secret."""
     secret = service_settings.webhook_secret.get_secret_value()
-    principal_id = _principal_id(db, service_settings, _token(role_headers["reviewer"]))
+    principal_id = _principal_id(db, service_settings, bearer_token(role_headers["reviewer"]))
     value = f"{principal_id}.99999999999"
     forged = _with_cookie(api, f"{value}.{review.keyed_hash(secret, 'session', value)}")
     assert forged.get("/review", follow_redirects=False).headers["location"] == "/review/login"
@@ -115,7 +107,7 @@ def test_a_cookie_of_any_other_format_made_with_the_webhook_secret_is_refused(
 ) -> None:
     """Whatever the holder of the webhook secret computes, a cookie counts only if its row exists."""
     secret = service_settings.webhook_secret.get_secret_value()
-    principal_id = _principal_id(db, service_settings, _token(role_headers["admin"]))
+    principal_id = _principal_id(db, service_settings, bearer_token(role_headers["admin"]))
     session_key_guess = hkdf_sha256(secret.encode(), b"piiscan-key-derivation", b"piiscan/session/v1").hex()
     candidates = [
         secrets.token_urlsafe(32),  # the shape of a real cookie
@@ -134,14 +126,14 @@ def test_a_cookie_of_any_other_format_made_with_the_webhook_secret_is_refused(
 def test_a_logged_out_cookie_is_refused_everywhere_at_once(
     api: TestClient, db: Database, service_settings: Settings, role_headers: H, item_id: str
 ) -> None:
-    browser = _login(api, _token(role_headers["reviewer"]))
+    browser = _login(api, bearer_token(role_headers["reviewer"]))
     cookie = browser.cookies.get(COOKIE)
     assert cookie and len(cookie) >= 43  # 256 random bits, base64url
     queue = browser.get("/review")
     assert queue.status_code == 200
     stolen = _with_cookie(api, cookie)  # a copy of the cookie, taken while the session was open
     assert stolen.get("/review").status_code == 200
-    out = browser.post("/review/logout", data={"csrf_token": _csrf(queue.text)}, headers=SAME_SITE)
+    out = browser.post("/review/logout", data={"csrf_token": csrf_token(queue.text)}, headers=SAME_SITE)
     assert out.status_code == 200 and out.url.path == "/review/login"
     assert stolen.get("/review", follow_redirects=False).status_code == 303
     assert stolen.get(f"/review/items/{item_id}", follow_redirects=False).status_code == 303
@@ -160,7 +152,7 @@ def test_a_logged_out_cookie_is_refused_everywhere_at_once(
 def test_an_admin_revokes_a_session_and_it_stops_working(
     api: TestClient, db: Database, role_headers: H, item_id: str
 ) -> None:
-    browser = _login(api, _token(role_headers["reviewer2"]))
+    browser = _login(api, bearer_token(role_headers["reviewer2"]))
     page = browser.get(f"/review/items/{item_id}")
     assert page.status_code == 200
     listed = api.get("/v1/admin/sessions", headers=role_headers["admin"]).json()["sessions"]
@@ -168,7 +160,7 @@ def test_an_admin_revokes_a_session_and_it_stops_working(
     assert mine and all(set(s) == {"id", "principal", "role", "created_at", "expires_at"} for s in listed)
     # a reviewer may not revoke, an admin of one tenant may not touch a global admin's session
     assert api.post(f"/v1/admin/sessions/{mine[0]['id']}/revoke", headers=role_headers["reviewer"]).status_code == 403
-    admin_browser = _login(api, _token(role_headers["admin"]))
+    admin_browser = _login(api, bearer_token(role_headers["admin"]))
     admin_sessions = [
         s
         for s in api.get("/v1/admin/sessions", headers=role_headers["admin"]).json()["sessions"]
@@ -185,7 +177,7 @@ def test_an_admin_revokes_a_session_and_it_stops_working(
     before = _item_state(db, item_id)
     answer = browser.post(
         f"/review/items/{item_id}/claim",
-        data={"csrf_token": _csrf(page.text)},
+        data={"csrf_token": csrf_token(page.text)},
         headers=SAME_SITE,
         follow_redirects=False,
     )
@@ -239,9 +231,9 @@ def test_a_token_removed_from_the_settings_ends_its_sessions(
 def test_a_cross_site_post_is_403_and_changes_nothing(
     api: TestClient, db: Database, role_headers: H, item_id: str, headers: dict[str, str]
 ) -> None:
-    browser = _login(api, _token(role_headers["reviewer"]))
+    browser = _login(api, bearer_token(role_headers["reviewer"]))
     page = browser.get(f"/review/items/{item_id}")
-    csrf = _csrf(page.text)  # even with the right token: the form came from elsewhere
+    csrf = csrf_token(page.text)  # even with the right token: the form came from elsewhere
     before = _item_state(db, item_id)
     for path, data in (
         (f"/review/items/{item_id}/claim", {"csrf_token": csrf}),
@@ -256,7 +248,7 @@ def test_a_cross_site_post_is_403_and_changes_nothing(
     assert browser.get("/review").status_code == 200  # the refused logout did not end the session
     rows = _session_rows(db)
     login = TestClient(api.app).post(
-        "/review/login", data={"token": _token(role_headers["reviewer"])}, headers=headers, follow_redirects=False
+        "/review/login", data={"token": bearer_token(role_headers["reviewer"])}, headers=headers, follow_redirects=False
     )
     assert login.status_code == 403 and COOKIE not in login.headers.get("set-cookie", "")
     assert _session_rows(db) == rows
@@ -266,10 +258,10 @@ def test_a_cross_site_post_is_403_and_changes_nothing(
 def test_a_post_without_or_with_a_wrong_csrf_token_is_403_and_changes_nothing(
     api: TestClient, db: Database, role_headers: H, item_id: str, token: str | None
 ) -> None:
-    browser = _login(api, _token(role_headers["reviewer"]))
+    browser = _login(api, bearer_token(role_headers["reviewer"]))
     browser.get(f"/review/items/{item_id}")
     if token == "other-session":  # a valid token, of another session of the same reviewer
-        token = _csrf(_login(api, _token(role_headers["reviewer"])).get(f"/review/items/{item_id}").text)
+        token = csrf_token(_login(api, bearer_token(role_headers["reviewer"])).get(f"/review/items/{item_id}").text)
     extra = {} if token is None else {"csrf_token": token}
     before = _item_state(db, item_id)
     for path, data in (
@@ -288,30 +280,30 @@ def test_a_post_without_or_with_a_wrong_csrf_token_is_403_and_changes_nothing(
 def test_the_happy_path_login_claim_decide_through_the_pages(
     api: TestClient, db: Database, role_headers: H, item_id: str
 ) -> None:
-    browser = _login(api, _token(role_headers["reviewer"]))
+    browser = _login(api, bearer_token(role_headers["reviewer"]))
     cookie = browser.cookies.get(COOKIE)
     page = browser.get(f"/review/items/{item_id}")
     forms = page.text.count('method="post"')
     assert forms >= 3 and page.text.count('name="csrf_token"') == forms  # every form carries the token
-    csrf = _csrf(page.text)
+    csrf = csrf_token(page.text)
     claimed = browser.post(f"/review/items/{item_id}/claim", data={"csrf_token": csrf}, headers=SAME_SITE)
     assert claimed.status_code == 200 and _item_state(db, item_id)[0] == "in_review"
     decided = browser.post(  # a same-site Referer without Origin is accepted too
         f"/review/items/{item_id}/decide",
-        data={"decision": "approve", "reason": "no personal data after all", "csrf_token": _csrf(claimed.text)},
+        data={"decision": "approve", "reason": "no personal data after all", "csrf_token": csrf_token(claimed.text)},
         headers={"Referer": f"http://testserver/review/items/{item_id}"},
     )
     assert decided.status_code == 200 and "approved by ada" in decided.text
     assert _item_state(db, item_id)[:2] == ("approved", 1)
-    again = _login(api, _token(role_headers["reviewer"]))  # a second login is a new session, new token
-    assert again.cookies.get(COOKIE) != cookie and _csrf(again.get("/review").text) != csrf
+    again = _login(api, bearer_token(role_headers["reviewer"]))  # a second login is a new session, new token
+    assert again.cookies.get(COOKIE) != cookie and csrf_token(again.get("/review").text) != csrf
 
 
 def test_sessions_expire_and_the_retention_purge_deletes_ended_rows(
     api: TestClient, db: Database, service_settings: Settings, role_headers: H
 ) -> None:
     key = service_settings.key_for("session")
-    principal_id = _principal_id(db, service_settings, _token(role_headers["reviewer"]))
+    principal_id = _principal_id(db, service_settings, bearer_token(role_headers["reviewer"]))
     now = utcnow()
     with db.session() as session:
         expired = sessions.open_session(session, key, principal_id, 60, now - timedelta(hours=2))
@@ -337,7 +329,7 @@ def test_sessions_expire_and_the_retention_purge_deletes_ended_rows(
 
 
 def test_the_cookie_is_random_and_not_the_principal(api: TestClient, role_headers: H) -> None:
-    values = {_login(api, _token(role_headers["reviewer"])).cookies.get(COOKIE) for _ in range(3)}
+    values = {_login(api, bearer_token(role_headers["reviewer"])).cookies.get(COOKIE) for _ in range(3)}
     assert len(values) == 3
     for value in values:
         assert value is not None and "." not in value and re.fullmatch(r"[A-Za-z0-9_-]{43}", value)
@@ -491,10 +483,12 @@ def test_the_api_starts_under_a_master_key_and_the_pages_work(
     upgraded = service_settings.model_copy(update={"master_key": SecretStr("master-" + uuid.uuid4().hex)})
     with TestClient(create_app(upgraded)) as api:
         item = item_of(flagged_scan(entities=("PERSON",)))
-        browser = _login(api, _token(role_headers["reviewer"]))
+        browser = _login(api, bearer_token(role_headers["reviewer"]))
         page = browser.get(f"/review/items/{item}")
         assert page.status_code == 200
-        claimed = browser.post(f"/review/items/{item}/claim", data={"csrf_token": _csrf(page.text)}, headers=SAME_SITE)
+        claimed = browser.post(
+            f"/review/items/{item}/claim", data={"csrf_token": csrf_token(page.text)}, headers=SAME_SITE
+        )
         assert claimed.status_code == 200
         assert api.get("/v1/review/items", headers=role_headers["reviewer"]).status_code == 200
     with TestClient(create_app(service_settings)) as api:  # and back: the shared fixtures' keys again

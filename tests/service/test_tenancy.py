@@ -7,7 +7,6 @@ owns ``uploads/o/...``. Each attack of the finding is reproduced against the ser
 from __future__ import annotations
 
 import io
-import re
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,6 +25,8 @@ from piiscan.store import repo, review
 from piiscan.store.db import Database
 from piiscan.store.models import ReviewItem, Scan, Upload
 
+from .pages_helpers import bearer_token, csrf_token
+
 H = dict[str, dict[str, str]]
 
 
@@ -37,10 +38,6 @@ def _png(colour: str = "white") -> bytes:
 
 def _beta_key(name: str = "b-planted.png") -> str:
     return f"o/{uuid.uuid4().hex[:8]}/{name}"
-
-
-def _token(headers: dict[str, str]) -> str:
-    return headers["Authorization"].removeprefix("Bearer ")
 
 
 def _like_missing(answer: Any, missing: Any, asked_key: str, missing_key: str) -> None:
@@ -186,13 +183,12 @@ def test_reveal_and_preview_of_betas_upload_through_an_acme_item_answer_like_a_m
 
     # the reviewer pages answer the same
     browser = TestClient(api.app)
-    browser.post("/review/login", data={"token": _token(reviewer)})
+    browser.post("/review/login", data={"token": bearer_token(reviewer)})
     page_preview = browser.get(f"/review/items/{crossed}/preview.png")
     _like_missing(page_preview, missing_preview, key, missing_key)
-    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', browser.get("/review").text)
-    assert found is not None, "the queue page carries the session's CSRF token"
     page_reveal = browser.post(
-        f"/review/items/{crossed}/reveal", data={"reason": "check the finding", "csrf_token": found.group(1)}
+        f"/review/items/{crossed}/reveal",
+        data={"reason": "check the finding", "csrf_token": csrf_token(browser.get("/review").text)},
     )
     _like_missing(page_reveal, missing_reveal, key, missing_key)
     with db.session() as session:
