@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 
+from piiscan.api import proxies
 from piiscan.api.deps import ServicesDep
 from piiscan.api.errors import ApiError, BodySizeLimit, document_body_errors, error_responses, install_handlers
 from piiscan.api.ratelimit import TokenBucket
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_handlers(app, settings.retry_after_s)
     document_body_errors(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_request_bytes)
+    proxies.install(app, settings.trusted_proxies, settings.forwarded_header)  # request.client: the real client
     app.include_router(hook.router)
     app.include_router(scans.router)
     app.include_router(moderation.router)
