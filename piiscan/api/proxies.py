@@ -88,20 +88,27 @@ class ProxyResolver:
         else:
             hops = [h for value in headers.get("x-forwarded-for", []) for h in value.split(",")]
             protos = [p for value in headers.get("x-forwarded-proto", []) for p in value.split(",")]
-        hops = [h.strip() for h in hops if h.strip()][-MAX_HOPS:]
-        if not hops:
+        kept = [(h.strip(), p.strip().lower()) for h, p in _aligned(hops, protos) if h.strip()][-MAX_HOPS:]
+        if not kept:
             return peer, None
-        client = hops[0]
-        for hop in reversed(hops):
-            address = parse_address(hop)
-            if not self.trusts(address):
-                client = str(address) if address is not None else hop[:100]
+        chosen = 0
+        for index in range(len(kept) - 1, -1, -1):
+            if not self.trusts(parse_address(kept[index][0])):
+                chosen = index
                 break
-        else:
-            address = parse_address(client)
-            client = str(address) if address is not None else client[:100]
-        proto = protos[-1].strip().lower() if protos else ""
+        hop, proto = kept[chosen]
+        address = parse_address(hop)
+        client = str(address) if address is not None else hop[:100]
         return client, proto if proto in ("http", "https") else None
+
+
+def _aligned(hops: list[str], protos: list[str]) -> list[tuple[str, str]]:
+    """Each hop with the scheme it used: the same element of ``Forwarded``, the same position of
+    ``X-Forwarded-Proto`` when it has one value per hop, else its last value (the nearest proxy's own)."""
+    if len(protos) == len(hops):
+        return list(zip(hops, protos, strict=True))
+    last = protos[-1] if protos else ""
+    return [(hop, last) for hop in hops]
 
 
 class TrustedProxyMiddleware:
