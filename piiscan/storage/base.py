@@ -47,6 +47,59 @@ def object_missing(bucket: str, key: str) -> ObjectNotFoundError:
     return ObjectNotFoundError(f"s3://{bucket}/{key} does not exist, or piiscan may not read it")
 
 
+class InvalidKeyError(StorageError):
+    """A bucket or key that cannot name an object (a ``..`` that leaves the bucket)."""
+
+    code = "invalid_key"
+    status = 400
+
+
+class ControlCharacterError(InvalidKeyError):
+    """A NUL or other control character in a name: no store holds such an object, no database column
+    takes NUL, and logs would be forged with it. Refused before anything reads it."""
+
+    code = "control_character"
+
+
+def _has_control(value: str) -> bool:
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value)
+
+
+def check_name(value: str, what: str) -> str:
+    """``value`` unchanged, or :class:`ControlCharacterError` naming ``what`` (never echoing the value)."""
+    if _has_control(value):
+        raise ControlCharacterError(f"The {what} contains a control character (such as NUL): refused")
+    return value
+
+
+def canonical_key(key: str, *, opaque: bool = False) -> str:
+    """The one spelling of ``key`` that the idempotency key, the tenancy scopes and the store all use.
+
+    For a store that resolves keys as paths (the local folder), ``samples/./x.png``, ``samples//x.png``
+    and ``samples/x.png`` are one file, so they are one key here; ``..`` segments are resolved and one
+    that leaves the bucket is refused. In S3 a key is an opaque string (``a//x`` and ``a/x`` are two
+    objects): ``opaque`` keeps it as given. Control characters are refused either way."""
+    check_name(key, "key")
+    if opaque or key.startswith("/"):  # a leading slash is refused by the local store as before
+        return key
+    parts: list[str] = []
+    for segment in key.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if not parts:
+                raise InvalidKeyError("The key leaves its bucket (a '..' segment above the bucket root): refused")
+            parts.pop()
+            continue
+        parts.append(segment)
+    return "/".join(parts) or key
+
+
+def store_key(store: object, key: str) -> str:
+    """:func:`canonical_key` as ``store`` spells keys (its ``opaque_keys``; opaque when it does not say)."""
+    return canonical_key(key, opaque=bool(getattr(store, "opaque_keys", True)))
+
+
 class VersionMismatchError(StorageError):
     code = "version_mismatch"
     status = 409

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from piiscan.api.deps import ServicesDep
 from piiscan.api.errors import ApiError, error_responses
 from piiscan.api.proxies import client_key
+from piiscan.api.routers.hook import locate
 from piiscan.store import review
 from piiscan.store.models import utcnow
 from piiscan.tenancy import Tenancy
@@ -100,7 +101,7 @@ def create_report(body: ReportIn, request: Request, services: ServicesDep) -> JS
             status_code=429,
             headers={"Retry-After": str(max(1, round(wait_s)))},
         )
-    bucket, key = body.location()
+    bucket, key = locate(services, *body.location())
     secret = services.settings.key_for("report")
     with services.db.session() as session:
         owner = Tenancy.of(services.settings).owner(bucket, key)
