@@ -157,3 +157,47 @@ def test_the_openapi_document_lists_the_400_of_path_parameters(
     paths = client.get("/openapi.json").json()["paths"]
     assert "400" in paths["/v1/scans/{scan_id}"]["get"]["responses"]
     assert "400" in paths["/v1/reports/{report_id}"]["get"]["responses"]
+
+
+# -- callback addresses in IPv6 transition forms ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "[::7f00:1]",  # IPv4-compatible 127.0.0.1
+        "[::127.0.0.1]",
+        "[::a9fe:a9fe]",  # IPv4-compatible metadata
+        "[::ffff:127.0.0.1]",  # IPv4-mapped
+        "[::ffff:a9fe:a9fe]",
+        "[64:ff9b::a9fe:a9fe]",  # NAT64 of 169.254.169.254
+        "[64:ff9b::7f00:1]",
+        "[64:ff9b::10.0.0.5]",
+        "[64:ff9b:1::a00:5]",  # local-use NAT64
+        "[2002:7f00:1::]",  # 6to4 of 127.0.0.1
+        "[2002:a9fe:a9fe::1]",
+        "[2002:c0a8:101::1]",  # 6to4 of 192.168.1.1
+        "[2001:0:4136:e378:8000:63bf:80ff:fffe]",  # Teredo, client 127.0.0.1
+        "[fe80::5efe:7f00:1]",  # ISATAP
+        "[2001:db8:1::200:5efe:a9fe:a9fe]",  # ISATAP in a global prefix
+    ],
+)
+def test_ipv6_transition_forms_of_private_and_metadata_addresses_are_refused(host: str) -> None:
+    from piiscan.workers.webhooks import DestinationNotAllowedError, check_destination
+
+    with pytest.raises(DestinationNotAllowedError):
+        check_destination(f"https://{host}/hook", [], [], resolve=False)
+
+
+@pytest.mark.parametrize("host", ["[64:ff9b::808:808]", "[2002:808:808::1]", "[2606:4700:4700::1111]", "8.8.8.8"])
+def test_transition_forms_of_public_addresses_stay_allowed(host: str) -> None:
+    from piiscan.workers.webhooks import check_destination
+
+    check_destination(f"https://{host}/hook", [], [], resolve=False)
+
+
+def test_metadata_is_refused_in_a_transition_form_even_when_its_network_is_allowed() -> None:
+    from piiscan.workers.webhooks import DestinationNotAllowedError, check_destination
+
+    with pytest.raises(DestinationNotAllowedError, match="metadata"):
+        check_destination("https://[64:ff9b::a9fe:a9fe]/hook", ["169.254.0.0/16", "64:ff9b::/96"], [], resolve=False)
