@@ -179,7 +179,7 @@ def test_the_openapi_document_lists_the_400_of_path_parameters(
         "[2002:c0a8:101::1]",  # 6to4 of 192.168.1.1
         "[2001:0:4136:e378:8000:63bf:80ff:fffe]",  # Teredo, client 127.0.0.1
         "[fe80::5efe:7f00:1]",  # ISATAP
-        "[2001:db8:1::200:5efe:a9fe:a9fe]",  # ISATAP in a global prefix
+        "[2606:4700:1::200:5efe:a9fe:a9fe]",  # ISATAP in a global prefix
     ],
 )
 def test_ipv6_transition_forms_of_private_and_metadata_addresses_are_refused(host: str) -> None:
