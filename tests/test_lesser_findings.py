@@ -201,3 +201,51 @@ def test_metadata_is_refused_in_a_transition_form_even_when_its_network_is_allow
 
     with pytest.raises(DestinationNotAllowedError, match="metadata"):
         check_destination("https://[64:ff9b::a9fe:a9fe]/hook", ["169.254.0.0/16", "64:ff9b::/96"], [], resolve=False)
+
+
+# -- spool files --------------------------------------------------------------------------------------
+
+_KILLED_DOWNLOAD = """
+import os, signal, sys
+from piiscan.storage.base import ObjectInfo, spool
+info = ObjectInfo("uploads", "k", 5, None, None)
+with spool([b"made-", b"up"], info, 100, sys.argv[1]) as downloaded:
+    print(downloaded.path, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_spool_file_of_a_killed_scan_is_swept_at_once_and_a_live_one_never(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from piiscan.storage.base import ObjectInfo, remove_stale_spool, spool
+
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_DOWNLOAD, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    assert killed.returncode == -9, killed.stderr
+    left = Path(killed.stdout.strip())
+    assert left.exists()  # SIGKILL ran no finally
+    info = ObjectInfo("uploads", "k", 5, None, None)
+    with spool([b"made-up"], info, 100, str(tmp_path)) as live:
+        # no waiting for twice the task time limit: the dead file goes now, the live download stays
+        assert remove_stale_spool(str(tmp_path), grace_s=0) == 1
+        assert not left.exists() and live.path.exists() and live.read_bytes() == b"made-up"
+    assert not live.path.exists()  # removed by its own finally
+
+
+def test_a_spool_file_is_removed_when_the_download_fails(tmp_path: Path) -> None:
+    from piiscan.storage import ObjectTooLargeError
+    from piiscan.storage.base import ObjectInfo, spool
+
+    with (
+        pytest.raises(ObjectTooLargeError),
+        spool([b"x" * 10, b"y" * 10], ObjectInfo("b", "k", 1, None, None), 15, str(tmp_path)),
+    ):
+        pass
+    assert list(tmp_path.iterdir()) == []
