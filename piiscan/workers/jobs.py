@@ -419,6 +419,7 @@ def purge(services: Services, now: datetime | None = None, *, dry_run: bool = Fa
         if dry_run:
             return retention.plan(session, services.settings.retention, at)
         counts = retention.apply(session, services.settings.retention, at)
+    services.db.reclaim(retention.PURGED_TABLES)  # also the identities erased as scans ended since the last run
     if any(counts.values()):
         log.info("retention purge: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
     return counts
