@@ -30,7 +30,14 @@ from piiscan.api.deps import Actor, ServicesDep
 from piiscan.api.errors import ApiError
 from piiscan.api.pages import environment
 from piiscan.api.routers import moderation
-from piiscan.api.routers.moderation import DECISION_OF, item_document, item_object, parse_statuses, record_decision
+from piiscan.api.routers.moderation import (
+    DECISION_OF,
+    item_document,
+    item_object,
+    parse_statuses,
+    record_decision,
+    render_png,
+)
 from piiscan.store import review, sessions
 from piiscan.workers.services import Services
 
@@ -227,10 +234,7 @@ def item_page(item_id: str, request: Request, services: ServicesDep) -> HTMLResp
 def preview_png(item_id: str, request: Request, services: ServicesDep, page: int = 1) -> Response:
     actor = _actor(request, services)
     data, findings = item_object(services, item_id, actor)
-    try:
-        png = preview.redacted_page(data, page, findings, services.settings)
-    except preview.NoPreviewError as exc:
-        raise ApiError(404, "no_preview", str(exc)) from None
+    png = render_png(services, lambda: preview.redacted_page(data, page, findings, services.settings))
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
@@ -250,10 +254,7 @@ def reveal(
     with services.db.session() as session:
         review.audit(session, actor.name, actor.role, "reveal", "review_item", item_id, reason=reason, page=page)
     data, _ = item_object(services, item_id, actor)
-    try:
-        png = preview.raw_page(data, page, services.settings)
-    except preview.NoPreviewError as exc:
-        raise ApiError(404, "no_preview", str(exc)) from None
+    png = render_png(services, lambda: preview.raw_page(data, page, services.settings))
     revealed = "data:image/png;base64," + base64.b64encode(png).decode()
     response = _item_page(services, viewer, item_id, revealed=revealed, revealed_page=page)
     response.headers["Cache-Control"] = "no-store"
