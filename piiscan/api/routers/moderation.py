@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from piiscan.api import preview
 from piiscan.api.deps import Actor, ReviewerDep, ServicesDep
 from piiscan.api.errors import ApiError, error_responses
-from piiscan.storage.base import object_missing
+from piiscan.storage.base import ObjectNotFoundError, object_missing
 from piiscan.store import repo, review
 from piiscan.store.models import REVIEW_STATUSES, Decision, ReviewItem, utcnow
 from piiscan.tenancy import Tenancy
@@ -128,7 +128,18 @@ def list_items(
 @router.get("/items/{item_id}", summary="One item: masked findings, the rules that fired, the decisions")
 def get_item(item_id: str, actor: ReviewerDep, services: ServicesDep) -> dict[str, Any]:
     with services.db.session() as session:
-        return item_document(_item(session, item_id, actor), detail=True)
+        return item_document(readable_item(services, session, item_id, actor), detail=True)
+
+
+def readable_item(services: Services, session: Session, item_id: str, actor: Actor) -> ReviewItem:
+    """The item, unless its upload is outside the scopes: then it is not found (an item raised before scopes
+    on another tenant's key would otherwise show that tenant's masked findings)."""
+    item = _item(session, item_id, actor)
+    try:
+        _require_in_scope(services, item, actor)
+    except ObjectNotFoundError:
+        raise ApiError(404, "item_not_found", f"No review item {item_id} in your tenants") from None
+    return item
 
 
 def _transition(services: Services, item_id: str, actor: Actor, action: str) -> dict[str, Any]:

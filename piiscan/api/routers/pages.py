@@ -35,6 +35,7 @@ from piiscan.api.routers.moderation import (
     item_document,
     item_object,
     parse_statuses,
+    readable_item,
     record_decision,
     render_png,
 )
@@ -209,9 +210,7 @@ def queue_page(
 
 def _load(services: Services, item_id: str, actor: Actor) -> dict[str, Any]:
     with services.db.session() as session:
-        item = review.get_item(session, item_id, actor.tenants)
-        if item is None:
-            raise ApiError(404, "item_not_found", f"No review item {item_id} in your tenants")
+        item = readable_item(services, session, item_id, actor)
         doc = item_document(item, detail=True)
         doc["packages"] = [p.id for p in review.packages_of(session, item.id)] if actor.role == "admin" else []
         return doc
