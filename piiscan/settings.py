@@ -189,6 +189,15 @@ class Settings(BaseSettings):
     """A finished scan whose verdict is not clean (nor error) becomes a review item from this severity up."""
     review_lease_s: int = Field(900, ge=10)
     """How long a claimed item stays with its reviewer before others may claim it."""
+    # Previews (README "Security"): an abuse report puts any upload in front of a reviewer
+    preview_workers: int = Field(2, ge=1, le=64)
+    """Pages the API decodes at once for previews and reveals; each holds up to PIISCAN_MAX_IMAGE_PIXELS."""
+    preview_wait_s: float = Field(10.0, ge=0)
+    """How long a preview waits for a free slot before a 503 with Retry-After."""
+    api_max_memory_mb: int = Field(3072, ge=0)
+    """Heap cap of the API process (RLIMIT_DATA, like PIISCAN_WORKER_MAX_MEMORY_MB); 0 turns it off. An
+    allocation past it fails as MemoryError, which a preview answers with a 503 instead of the host swapping.
+    The embedded mode's in-process scans count against it too."""
     report_rate_per_minute: float = Field(5.0, gt=0)
     """Abuse reports per client address: a token bucket (in the API process's memory) refilled at this rate."""
     report_burst: int = Field(5, ge=1)

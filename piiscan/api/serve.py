@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from piiscan.memory import cap_memory
 from piiscan.settings import Grant, Settings, get_settings
 
 DEMO_BUCKET = "uploads"
@@ -57,6 +58,7 @@ def serve(host: str, port: int, *, embedded: bool, demo: Path | None) -> int:
     except ConfigurationError as exc:
         print(f"piiscan: {exc}", file=sys.stderr)
         return 2
+    cap_memory(settings.api_max_memory_mb, "API")
     server = uvicorn.Server(uvicorn_config(app, host, port))
     if demo is not None:
         threading.Thread(target=_demo, args=(server, settings, host, port, demo), daemon=True, name="demo").start()

@@ -28,6 +28,7 @@ from piiscan.storage import StorageError, StorageUnavailableError
 from piiscan.store import repo, retention, review
 from piiscan.store.models import Scan, ScanRow, Upload, UploadRow, WebhookDelivery, utcnow
 from piiscan.store.views import webhook_body
+from piiscan.tenancy import Tenancy
 from piiscan.workers import webhooks
 from piiscan.workers.services import Services
 
@@ -182,6 +183,10 @@ def run_scan(services: Services, scan_id: str, retrying: bool = False) -> ScanOu
             )
             delivery_id = _fail(session, scan_id, "worker_lost", reason)
             outcome = "failed"
+        elif not Tenancy.of(settings).in_scope(scan.upload.tenant, scan.upload.bucket, scan.upload.object_key):
+            repo.save_attempt(session, scan)
+            delivery_id = _fail(session, scan_id, "out_of_scope", _OUT_OF_SCOPE)
+            outcome = "failed"
         else:
             upload = scan.upload
             keep_identity_keys(upload, keys)  # a scan that fails from here on still leaves the hashes
@@ -256,6 +261,9 @@ def run_rescan(services: Services, scan_id: str) -> RescanOutcome:
         scan = session.get(Scan, scan_id)
         assert scan is not None
         upload = scan.upload
+        if not Tenancy.of(settings).in_scope(upload.tenant, upload.bucket, upload.object_key):
+            log.warning("rescan %s skipped: the object is outside its tenant's scopes", scan_id)
+            return "skipped"
         job = _Job(upload.bucket, upload.object_key, upload.version_id, upload.etag, context_of(upload, keys))
     try:
         return _rescan_claimed(services, scan_id, job, keys)
@@ -294,6 +302,14 @@ def _raise_if_timed_out(error: dict[str, str] | None) -> None:
         from celery.exceptions import SoftTimeLimitExceeded
 
         raise SoftTimeLimitExceeded()
+
+
+_OUT_OF_SCOPE = (
+    "The object is outside the scopes of the tenant that asked for the scan (PIISCAN_TENANT_SCOPES changed after "
+    "it was queued); it was not read."
+)
+"""The worker checks the scope again before it downloads: the hook checked it against the settings of its
+time, and a queued message outlives a change of scopes."""
 
 
 def _fail(session: Session, scan_id: str, code: str, reason: str) -> str | None:

@@ -23,6 +23,7 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import after_setup_logger, after_setup_task_logger, worker_process_init
 
+from piiscan.memory import cap_memory
 from piiscan.privacy import logs as privacy_logs
 from piiscan.settings import get_settings
 from piiscan.storage import StorageError
@@ -61,18 +62,7 @@ def _warm_up(**_: Any) -> None:
 def _cap_memory(limit_mb: int) -> None:
     """Bound this pool process's heap: an allocation past the cap raises MemoryError in the parser, which the
     scanner's boundary turns into an ``error`` verdict; a native crash kills this child only (worker_lost)."""
-    if not limit_mb:
-        return
-    import resource
-
-    limit = limit_mb * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    try:
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
-    except (ValueError, OSError) as exc:
-        log.warning("could not cap worker memory at %d MB (%s)", limit_mb, type(exc).__name__)
+    cap_memory(limit_mb, "worker")
 
 
 def _scan(task: Task[Any, Any], scan_id: str) -> str:

@@ -248,3 +248,20 @@ def test_soft_time_limit_ends_the_scan_failed_as_timeout(
     tasks.scan.apply(args=(scan_id,))
     scan = scan_row(services, scan_id)
     assert scan.status == "failed" and scan.failure_code == "timeout"
+
+
+def test_the_worker_checks_the_scope_again_and_never_reads_an_object_outside_it(
+    env: tuple[Services, FlakyStore, RecordingDispatcher],
+) -> None:
+    """A scan queued under broader scopes than today's is failed without a download (defence in depth:
+    a queued message outlives a change of PIISCAN_TENANT_SCOPES)."""
+    services, store, dispatcher = env
+    outside = new_scan(services, store, b"Write to someone.else@example.com", key="elsewhere/k.txt")
+    inside = new_scan(services, store, b"hello", key="t-own/k.txt")
+    services.settings = services.settings.model_copy(update={"tenant_scopes": {"t": ["b/t-own/"]}})
+    tasks.scan.apply(args=(outside,))
+    failed = scan_row(services, outside)
+    assert (failed.status, failed.failure_code) == ("failed", "out_of_scope")
+    assert store.calls == 0 and len(dispatcher.deliveries) == 1  # nothing read; the platform is told
+    tasks.scan.apply(args=(inside,))
+    assert scan_row(services, inside).status == "done" and store.calls == 1

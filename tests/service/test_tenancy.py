@@ -193,6 +193,11 @@ def test_reveal_and_preview_of_betas_upload_through_an_acme_item_answer_like_a_m
     _like_missing(page_reveal, missing_reveal, key, missing_key)
     with db.session() as session:
         assert review.audit_entries(session, crossed) == []
+    # nor are beta's masked findings shown through the acme item (API and page)
+    assert api.get(f"/v1/review/items/{gone}", headers=reviewer).status_code == 200
+    item = api.get(f"/v1/review/items/{crossed}", headers=reviewer)
+    assert (item.status_code, item.json()["code"]) == (404, "item_not_found")
+    assert browser.get(f"/review/items/{crossed}").status_code == 404
 
 
 def test_in_scope_previews_and_reveals_still_work_for_each_tenant(

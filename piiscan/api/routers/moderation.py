@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from piiscan.api import preview
 from piiscan.api.deps import Actor, ReviewerDep, ServicesDep
 from piiscan.api.errors import ApiError, error_responses
-from piiscan.storage.base import object_missing
+from piiscan.storage.base import ObjectNotFoundError, object_missing
 from piiscan.store import repo, review
 from piiscan.store.models import REVIEW_STATUSES, Decision, ReviewItem, utcnow
 from piiscan.tenancy import Tenancy
@@ -128,7 +128,18 @@ def list_items(
 @router.get("/items/{item_id}", summary="One item: masked findings, the rules that fired, the decisions")
 def get_item(item_id: str, actor: ReviewerDep, services: ServicesDep) -> dict[str, Any]:
     with services.db.session() as session:
-        return item_document(_item(session, item_id, actor), detail=True)
+        return item_document(readable_item(services, session, item_id, actor), detail=True)
+
+
+def readable_item(services: Services, session: Session, item_id: str, actor: Actor) -> ReviewItem:
+    """The item, unless its upload is outside the scopes: then it is not found (an item raised before scopes
+    on another tenant's key would otherwise show that tenant's masked findings)."""
+    item = _item(session, item_id, actor)
+    try:
+        _require_in_scope(services, item, actor)
+    except ObjectNotFoundError:
+        raise ApiError(404, "item_not_found", f"No review item {item_id} in your tenants") from None
+    return item
 
 
 def _transition(services: Services, item_id: str, actor: Actor, action: str) -> dict[str, Any]:
@@ -175,11 +186,22 @@ def item_object(services: Services, item_id: str, actor: Actor) -> tuple[bytes, 
         return downloaded.read_bytes(), findings
 
 
-def _png(render: Callable[[], bytes]) -> Response:
+def render_png(services: Services, render: Callable[[], bytes]) -> bytes:
+    """Render in the process's bounded preview pool; the preview's typed errors become API errors here."""
+    retry = {"Retry-After": str(services.settings.retry_after_s)}
     try:
-        png = render()
+        return preview.pool_for(services.settings).render(render)
     except preview.NoPreviewError as exc:
         raise ApiError(404, "no_preview", str(exc)) from None
+    except preview.PreviewBusyError:
+        message = "Every preview slot is in use; try again after Retry-After."
+        raise ApiError(503, "preview_busy", message, retry) from None
+    except preview.PreviewMemoryError as exc:
+        raise ApiError(503, "preview_memory", str(exc), retry) from None
+
+
+def _png(services: Services, render: Callable[[], bytes]) -> Response:
+    png = render_png(services, render)
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
@@ -192,7 +214,7 @@ def _png(render: Callable[[], bytes]) -> Response:
 def redacted_preview(item_id: str, actor: ReviewerDep, services: ServicesDep, page: int = 1) -> Response:
     """Pages where a finding has no box (a PDF's text layer) come wholly pixelated."""
     data, findings = item_object(services, item_id, actor)
-    return _png(lambda: preview.redacted_page(data, page, findings, services.settings))
+    return _png(services, lambda: preview.redacted_page(data, page, findings, services.settings))
 
 
 class RevealIn(BaseModel):
@@ -215,7 +237,7 @@ def reveal(item_id: str, body: RevealIn, actor: ReviewerDep, services: ServicesD
             session, actor.name, actor.role, "reveal", "review_item", item_id, reason=body.reason, page=body.page
         )
     data, _ = item_object(services, item_id, actor)
-    return _png(lambda: preview.raw_page(data, body.page, services.settings))
+    return _png(services, lambda: preview.raw_page(data, body.page, services.settings))
 
 
 @router.post("/items/{item_id}/claim", summary="Take the item for review (a lease of PIISCAN_REVIEW_LEASE_S)")

@@ -30,7 +30,15 @@ from piiscan.api.deps import Actor, ServicesDep
 from piiscan.api.errors import ApiError
 from piiscan.api.pages import environment
 from piiscan.api.routers import moderation
-from piiscan.api.routers.moderation import DECISION_OF, item_document, item_object, parse_statuses, record_decision
+from piiscan.api.routers.moderation import (
+    DECISION_OF,
+    item_document,
+    item_object,
+    parse_statuses,
+    readable_item,
+    record_decision,
+    render_png,
+)
 from piiscan.store import review, sessions
 from piiscan.workers.services import Services
 
@@ -202,9 +210,7 @@ def queue_page(
 
 def _load(services: Services, item_id: str, actor: Actor) -> dict[str, Any]:
     with services.db.session() as session:
-        item = review.get_item(session, item_id, actor.tenants)
-        if item is None:
-            raise ApiError(404, "item_not_found", f"No review item {item_id} in your tenants")
+        item = readable_item(services, session, item_id, actor)
         doc = item_document(item, detail=True)
         doc["packages"] = [p.id for p in review.packages_of(session, item.id)] if actor.role == "admin" else []
         return doc
@@ -227,10 +233,7 @@ def item_page(item_id: str, request: Request, services: ServicesDep) -> HTMLResp
 def preview_png(item_id: str, request: Request, services: ServicesDep, page: int = 1) -> Response:
     actor = _actor(request, services)
     data, findings = item_object(services, item_id, actor)
-    try:
-        png = preview.redacted_page(data, page, findings, services.settings)
-    except preview.NoPreviewError as exc:
-        raise ApiError(404, "no_preview", str(exc)) from None
+    png = render_png(services, lambda: preview.redacted_page(data, page, findings, services.settings))
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
@@ -250,10 +253,7 @@ def reveal(
     with services.db.session() as session:
         review.audit(session, actor.name, actor.role, "reveal", "review_item", item_id, reason=reason, page=page)
     data, _ = item_object(services, item_id, actor)
-    try:
-        png = preview.raw_page(data, page, services.settings)
-    except preview.NoPreviewError as exc:
-        raise ApiError(404, "no_preview", str(exc)) from None
+    png = render_png(services, lambda: preview.raw_page(data, page, services.settings))
     revealed = "data:image/png;base64," + base64.b64encode(png).decode()
     response = _item_page(services, viewer, item_id, revealed=revealed, revealed_page=page)
     response.headers["Cache-Control"] = "no-store"
