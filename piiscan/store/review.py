@@ -443,7 +443,8 @@ class RescanPolicy:
     now: datetime
     cooldown_s: int = 3600
     max_attempts: int = 3
-    """``PIISCAN_SCAN_MAX_ATTEMPTS``: a scan that used them all is poison whatever its code says."""
+    """``PIISCAN_SCAN_MAX_ATTEMPTS``: a scan whose worker died that often is poison whatever its code says
+    (``attempts`` is not counted: transient retries of a store that was away raise it too)."""
 
     @property
     def cutoff(self) -> datetime:
@@ -464,7 +465,7 @@ def poisoned(scan: Scan, max_attempts: int) -> bool:
     code = _error_code(scan)
     if code is None:
         return False
-    if (scan.worker_losses or 0) >= max_attempts or (scan.attempts or 0) >= max_attempts:
+    if (scan.worker_losses or 0) >= max_attempts:  # its worker died this often: the file kills workers
         return True
     return code not in REQUEUE_CODES
 

@@ -189,8 +189,9 @@ def test_a_failed_scan_is_queued_again_once_per_cool_down(
 
     def fail() -> None:
         with db.session() as session:
-            session.execute(update(Scan).where(Scan.id == scan_id).values(status="running"))
-            repo.fail_scan(session, scan_id, "storage_unavailable", "the store was away")
+            # six attempts (the task's retries while the store was away): still a passing fault
+            session.execute(update(Scan).where(Scan.id == scan_id).values(status="running", attempts=6))
+            repo.fail_scan(session, scan_id, "transient_error", "the store was away")
 
     fail()
     key = _key_of(db, scan_id)
