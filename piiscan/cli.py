@@ -144,6 +144,8 @@ def cmd_retention(args: argparse.Namespace) -> int:
             counts = retention.apply(session, settings.retention, now)
         else:
             counts = retention.plan(session, settings.retention, now)
+    if args.apply:
+        db.reclaim(retention.PURGED_TABLES)
     print(json.dumps({"dry_run": not args.apply, "at": now.isoformat(), "counts": counts}, indent=2))
     return 0
 
@@ -183,6 +185,8 @@ def cmd_subject(args: argparse.Namespace) -> int:
                     {"kind": "piiscan.subject-access/1", "subject_kind": args.kind, "uploads": uploads}, indent=2
                 )
             )
+    if args.erase:
+        db.reclaim(subjects.ERASED_TABLES)
     return 0
 
 

@@ -203,6 +203,18 @@ class Settings(BaseSettings):
     report_burst: int = Field(5, ge=1)
     """The bucket's size: reports a client may send at once."""
 
+    # Abuse-report limits and trusted proxies (issue 16)
+    report_rescan_cooldown_s: int = Field(3600, ge=0, le=30 * 86400)
+    """After a report-triggered rescan (or re-queue of a failed scan), further reports on that scan within
+    this many seconds only raise its review item: they start no rescan (0: no cool-down)."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """IPs or CIDRs (JSON list) of reverse proxies whose ``X-Forwarded-For`` / ``Forwarded`` headers are
+    believed; the client is the right-most hop not in this list. Empty: no header is believed, the client
+    is the TCP peer (the rate limit and report dedupe cannot be dodged with a spoofed header)."""
+    forwarded_header: Literal["x-forwarded-for", "forwarded"] = "x-forwarded-for"
+    """Which header the trusted proxies write: ``X-Forwarded-For`` (with ``X-Forwarded-Proto``) or RFC 7239
+    ``Forwarded``; only that one is read, so a client cannot slip in the other."""
+
     # Privacy (README "Privacy")
     evidence_keys: dict[str, SecretStr] = Field(default_factory=dict)
     """Key id → secret (JSON object) of the keyed hashes of evidence and uploader identities.
@@ -314,6 +326,13 @@ class Settings(BaseSettings):
         if value == "" or (isinstance(value, SecretStr) and not value.get_secret_value()):
             return None
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network.strip(), strict=False)  # ValueError names the bad entry
+        return [network.strip() for network in value]
 
     @field_validator("callback_allowed_networks")
     @classmethod

@@ -18,8 +18,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 
+from piiscan.api import proxies
 from piiscan.api.deps import ServicesDep
-from piiscan.api.errors import ApiError, BodySizeLimit, document_body_errors, error_responses, install_handlers
+from piiscan.api.errors import (
+    ApiError,
+    BodySizeLimit,
+    ControlCharacterGuard,
+    document_body_errors,
+    error_responses,
+    install_handlers,
+)
 from piiscan.api.ratelimit import TokenBucket
 from piiscan.api.routers import admin, hook, moderation, pages, privacy, reports, scans
 from piiscan.privacy import logs
@@ -88,6 +96,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_handlers(app, settings.retry_after_s)
     document_body_errors(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_request_bytes)
+    app.add_middleware(ControlCharacterGuard)  # a NUL in a path or query: a typed 400, never a 500
+    proxies.install(app, settings.trusted_proxies, settings.forwarded_header)  # request.client: the real client
     app.include_router(hook.router)
     app.include_router(scans.router)
     app.include_router(moderation.router)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import unquote_plus
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -87,6 +88,45 @@ def install_handlers(app: FastAPI, retry_after_s: int = 5) -> None:
     for error in DATABASE_ERRORS:
         app.add_exception_handler(error, _database_error)
 
+    @app.exception_handler(sa_exc.DataError)
+    async def _data_error(request: Request, exc: sa_exc.DataError) -> JSONResponse:
+        """A NUL in a free-text field (a description, a reason) that PostgreSQL cannot store: the caller's
+        input, so a typed 400; any other data error is a bug and stays a 500."""
+        if "NUL" not in str(exc.orig) and "0x00" not in str(exc.orig):
+            raise exc
+        return JSONResponse(_body("control_character", NUL_MESSAGE), status_code=400)
+
+    @app.exception_handler(ValueError)
+    async def _value_error(request: Request, exc: ValueError) -> JSONResponse:
+        """``embedded null byte`` from a filesystem or OS call fed a request value: a typed 400, not a 500."""
+        if "null byte" not in str(exc) and "null character" not in str(exc):
+            raise exc
+        return JSONResponse(_body("control_character", NUL_MESSAGE), status_code=400)
+
+
+NUL_MESSAGE = "The request contains a NUL or other control character where none may be: refused"
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text)
+
+
+class ControlCharacterGuard:
+    """Refuse a path or query string holding a control character (``/v1/scans/%00``) with a typed 400
+    before any route runs: ids and names never contain one, and a NUL would reach the database."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = unquote_plus(scope.get("query_string", b"").decode("latin-1"), encoding="latin-1")
+            if _has_control(scope.get("path", "")) or _has_control(query):
+                response = JSONResponse(_body("control_character", NUL_MESSAGE), status_code=400)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
 
 class BodySizeLimit:
     """Refuse request bodies over ``limit`` bytes with a typed 413, by Content-Length or while streaming.
@@ -161,7 +201,9 @@ def document_body_errors(app: FastAPI) -> None:
         schema = build()
         for path in schema.get("paths", {}).values():
             for operation in path.values():
-                if isinstance(operation, dict) and "requestBody" in operation:
+                if not isinstance(operation, dict):
+                    continue
+                if "requestBody" in operation or operation.get("parameters"):  # ControlCharacterGuard: 400 too
                     operation.setdefault("responses", {}).setdefault(
                         "400",
                         {

@@ -36,6 +36,15 @@ def embedded_settings(base: Settings) -> Settings:
     return base.model_copy(update=update)
 
 
+def uvicorn_config(app: Any, host: str, port: int) -> Any:
+    """uvicorn's settings for the API. Its own proxy-header handling is off and trusts no address:
+    by default it believes ``X-Forwarded-For`` from 127.0.0.1 (any local process could then pose as
+    any client); :mod:`piiscan.api.proxies` decides instead, from ``PIISCAN_TRUSTED_PROXIES`` only."""
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=False, forwarded_allow_ips=[])
+
+
 def serve(host: str, port: int, *, embedded: bool, demo: Path | None) -> int:
     import uvicorn
 
@@ -50,7 +59,7 @@ def serve(host: str, port: int, *, embedded: bool, demo: Path | None) -> int:
         print(f"piiscan: {exc}", file=sys.stderr)
         return 2
     cap_memory(settings.api_max_memory_mb, "API")
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    server = uvicorn.Server(uvicorn_config(app, host, port))
     if demo is not None:
         threading.Thread(target=_demo, args=(server, settings, host, port, demo), daemon=True, name="demo").start()
     server.run()

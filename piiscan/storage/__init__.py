@@ -5,7 +5,9 @@ from __future__ import annotations
 from piiscan.settings import Settings
 from piiscan.storage.base import (
     BucketNotAllowedError,
+    ControlCharacterError,
     Downloaded,
+    InvalidKeyError,
     ObjectInfo,
     ObjectNotFoundError,
     ObjectStore,
@@ -13,6 +15,9 @@ from piiscan.storage.base import (
     StorageError,
     StorageUnavailableError,
     VersionMismatchError,
+    canonical_key,
+    check_name,
+    store_key,
 )
 from piiscan.storage.local import LocalStore
 from piiscan.storage.s3 import S3Store
@@ -34,7 +39,9 @@ def make_store(settings: Settings) -> ObjectStore:
 
 __all__ = [
     "BucketNotAllowedError",
+    "ControlCharacterError",
     "Downloaded",
+    "InvalidKeyError",
     "LocalStore",
     "ObjectInfo",
     "ObjectNotFoundError",
@@ -44,5 +51,8 @@ __all__ = [
     "StorageError",
     "StorageUnavailableError",
     "VersionMismatchError",
+    "canonical_key",
+    "check_name",
     "make_store",
+    "store_key",
 ]

@@ -8,6 +8,7 @@ the one transient error: workers retry it with backoff, everything else is final
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -45,6 +46,59 @@ def object_missing(bucket: str, key: str) -> ObjectNotFoundError:
     """The one error of an object that is missing, not readable, or outside the caller's scope: the
     same message for all three, so an answer never tells which."""
     return ObjectNotFoundError(f"s3://{bucket}/{key} does not exist, or piiscan may not read it")
+
+
+class InvalidKeyError(StorageError):
+    """A bucket or key that cannot name an object (a ``..`` that leaves the bucket)."""
+
+    code = "invalid_key"
+    status = 400
+
+
+class ControlCharacterError(InvalidKeyError):
+    """A NUL or other control character in a name: no store holds such an object, no database column
+    takes NUL, and logs would be forged with it. Refused before anything reads it."""
+
+    code = "control_character"
+
+
+def _has_control(value: str) -> bool:
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value)
+
+
+def check_name(value: str, what: str) -> str:
+    """``value`` unchanged, or :class:`ControlCharacterError` naming ``what`` (never echoing the value)."""
+    if _has_control(value):
+        raise ControlCharacterError(f"The {what} contains a control character (such as NUL): refused")
+    return value
+
+
+def canonical_key(key: str, *, opaque: bool = False) -> str:
+    """The one spelling of ``key`` that the idempotency key, the tenancy scopes and the store all use.
+
+    For a store that resolves keys as paths (the local folder), ``samples/./x.png``, ``samples//x.png``
+    and ``samples/x.png`` are one file, so they are one key here; ``..`` segments are resolved and one
+    that leaves the bucket is refused. In S3 a key is an opaque string (``a//x`` and ``a/x`` are two
+    objects): ``opaque`` keeps it as given. Control characters are refused either way."""
+    check_name(key, "key")
+    if opaque or key.startswith("/"):  # a leading slash is refused by the local store as before
+        return key
+    parts: list[str] = []
+    for segment in key.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if not parts:
+                raise InvalidKeyError("The key leaves its bucket (a '..' segment above the bucket root): refused")
+            parts.pop()
+            continue
+        parts.append(segment)
+    return "/".join(parts) or key
+
+
+def store_key(store: object, key: str) -> str:
+    """:func:`canonical_key` as ``store`` spells keys (its ``opaque_keys``; opaque when it does not say)."""
+    return canonical_key(key, opaque=bool(getattr(store, "opaque_keys", True)))
 
 
 class VersionMismatchError(StorageError):
@@ -134,43 +188,68 @@ def clean_metadata(raw: dict[str, str]) -> dict[str, str]:
     return out
 
 
+SPOOL_GRACE_S = 60.0
+"""An unlocked spool file younger than this may be a download between its creation and its lock."""
+
+
 @contextlib.contextmanager
 def spool(chunks: Iterable[bytes], info: ObjectInfo, max_bytes: int, directory: str | None) -> Iterator[Downloaded]:
-    """Write ``chunks`` to a private temp file while hashing; the file is removed whatever happens."""
+    """Write ``chunks`` to a private temp file while hashing; the file is removed whatever happens.
+
+    The file is ``flock``-ed for as long as it exists: a process killed with SIGKILL (no ``finally``)
+    drops the lock with its last descriptor, so :func:`remove_stale_spool` knows its file is dead at once."""
     fd, name = tempfile.mkstemp(prefix="piiscan-", suffix=".part", dir=directory)
     path = Path(name)
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         digest = hashlib.sha256()
         size = 0
-        with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ObjectTooLargeError(
-                        f"s3://{info.bucket}/{info.key} grew past the limit of {max_bytes} bytes while downloading"
-                    )
-                digest.update(chunk)
-                out.write(chunk)
+        for chunk in chunks:
+            size += len(chunk)
+            if size > max_bytes:
+                raise ObjectTooLargeError(
+                    f"s3://{info.bucket}/{info.key} grew past the limit of {max_bytes} bytes while downloading"
+                )
+            digest.update(chunk)
+            _write_all(fd, chunk)
         yield Downloaded(info=info, path=path, size=size, sha256=digest.hexdigest())
     finally:
         path.unlink(missing_ok=True)
+        os.close(fd)  # after the unlink: the lock is held until the name is gone
 
 
-def remove_stale_spool(directory: str | None, older_than_s: float) -> int:
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def remove_stale_spool(directory: str | None, grace_s: float = SPOOL_GRACE_S) -> int:
     """Remove temp files left by a process killed mid-download (SIGKILL runs no ``finally``).
 
-    Only files older than ``older_than_s`` (longer than any task may run) are touched, so the
-    downloads of live workers sharing the folder are safe."""
+    A file whose lock a live download holds is skipped whatever its age; an unlocked one is dead and
+    removed once older than ``grace_s`` (the moment between ``mkstemp`` and ``flock``). Run when a
+    worker process starts and by the sweeper, so a killed scan's copy of an upload does not linger."""
     folder = Path(directory or tempfile.gettempdir())
-    cutoff = time.time() - older_than_s
+    cutoff = time.time() - grace_s
     removed = 0
     for path in folder.glob("piiscan-*.part"):
         try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-                removed += 1
+            if path.stat().st_mtime > cutoff:
+                continue
+            fd = os.open(path, os.O_RDONLY)
         except OSError:
             continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a live download holds it
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+        finally:
+            os.close(fd)
     return removed
 
 

@@ -19,6 +19,7 @@ from piiscan.storage.base import (
     ObjectInfo,
     ObjectNotFoundError,
     VersionMismatchError,
+    check_name,
     check_size,
     object_missing,
     spool,
@@ -26,6 +27,9 @@ from piiscan.storage.base import (
 
 
 class LocalStore:
+    opaque_keys = False
+    """Keys are paths here: ``a//x`` and ``a/./x`` are the file ``a/x`` (:func:`piiscan.storage.canonical_key`)."""
+
     def __init__(self, root: str | Path, buckets: Iterable[str], download_dir: str | None = None) -> None:
         self.root = Path(root).resolve()
         self.buckets = frozenset(buckets)
@@ -37,6 +41,7 @@ class LocalStore:
 
     def _path(self, bucket: str, key: str) -> Path:
         self.check_bucket(bucket)
+        check_name(key, "key")  # a NUL would reach the filesystem call as a ValueError (a 500)
         base = (self.root / bucket).resolve()
         path = (base / key).resolve()
         if not key or key.startswith("/") or not path.is_relative_to(base) or path == base:

@@ -41,6 +41,9 @@ _PRECONDITION_CODES = frozenset({"412", "PreconditionFailed"})
 
 
 class S3Store:
+    opaque_keys = True
+    """An S3 key is an opaque string: ``a//x`` and ``a/x`` are two objects, never collapsed."""
+
     def __init__(
         self,
         buckets: Iterable[str],

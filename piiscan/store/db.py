@@ -7,7 +7,8 @@ PostgreSQL advisory lock, so an API and several workers starting together migrat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from piiscan.settings import Settings
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "alembic"
 _LOCK_KEY = 0x70696973  # "piis": the advisory lock of piiscan's migrations
 
@@ -42,6 +44,7 @@ def make_engine(database_url: str, schema: str | None = None) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA secure_delete=ON")  # freed pages are zeroed: an erased value leaves no trace
             cursor.close()
 
         return engine
@@ -69,6 +72,24 @@ class Database:
 
     def upgrade(self) -> None:
         upgrade(self.engine, self.schema)
+
+    def reclaim(self, tables: Iterable[str]) -> None:
+        """Make erased values really gone after an erasure committed. An UPDATE or DELETE leaves the old
+        row version on disk: a PostgreSQL dead tuple until a VACUUM (autovacuum may wait for hours), or a
+        SQLite page in the WAL until a checkpoint. VACUUM cannot run in a transaction: an autocommit
+        connection of its own. Best effort: a failure is logged by type, the erasure stands."""
+        names = sorted(set(tables))
+        try:
+            if self.engine.dialect.name == "postgresql":
+                quote = self.engine.dialect.identifier_preparer.quote
+                with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    for name in names:
+                        conn.exec_driver_sql(f"VACUUM {quote(name)}")
+            elif self.engine.dialect.name == "sqlite":
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception as exc:  # the erasure itself is committed; the next purge run reclaims again
+            log.warning("could not reclaim the space of erased rows (%s)", type(exc).__name__)
 
     def dispose(self) -> None:
         self.engine.dispose()

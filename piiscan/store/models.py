@@ -117,6 +117,11 @@ class Scan(Base):
     rescans: Mapped[int] = mapped_column(Integer, default=0)
     """Priority rescans asked for by abuse reports (pending when ``rescan_requested_at`` is set)."""
     rescan_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rescan_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Set while a worker runs the requested rescan (claimed with a conditional UPDATE): no second one starts."""
+    report_rescan_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When an abuse report last started a rescan or re-queue, moved on when that rescan ends: the start of
+    ``PIISCAN_REPORT_RESCAN_COOLDOWN_S``."""
     evidence_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     """Set when retention removed the findings and the report's evidence: never reused after that."""
     elapsed_ms: Mapped[float | None] = mapped_column(Float)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Select, Table, bindparam, exists, func, insert, select, update
+from sqlalchemy import Connection, Select, Table, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
@@ -313,6 +313,8 @@ def replace_result(session: Session, scan: Scan, report: dict[str, Any], hashes:
     scan.evidence_purged_at = None
     scan.rescans += 1
     scan.rescan_requested_at = None
+    scan.rescan_started_at = None
+    scan.report_rescan_at = utcnow()  # the cool-down counts from the end of the rescan
     _apply_report(scan, report, hashes, "rescan")
 
 
@@ -532,11 +534,45 @@ def touch_scan(session: Session, scan_id: str) -> None:
     session.execute(update(Scan).where(Scan.id == scan_id).values(updated_at=utcnow()))
 
 
-def stale_rescans(session: Session, older_than: timedelta, now: datetime | None = None) -> list[str]:
-    """Rescans asked for longer ago than ``older_than`` and not done: their message was lost."""
-    cutoff = (now or utcnow()) - older_than
-    return list(
-        session.scalars(select(Scan.id).where(Scan.rescan_requested_at.is_not(None), Scan.rescan_requested_at < cutoff))
+def stale_rescans(
+    session: Session, older_than: timedelta, now: datetime | None = None, lease: timedelta | None = None
+) -> list[str]:
+    """Rescans asked for longer ago than ``older_than`` and not done: their message was lost. One a
+    worker claimed less than ``lease`` ago (the task time limit) is running, not lost."""
+    at = now or utcnow()
+    cutoff = at - older_than
+    query = select(Scan.id).where(Scan.rescan_requested_at.is_not(None), Scan.rescan_requested_at < cutoff)
+    if lease is not None:
+        query = query.where(or_(Scan.rescan_started_at.is_(None), Scan.rescan_started_at < at - lease))
+    return list(session.scalars(query))
+
+
+def claim_rescan(session: Session, scan_id: str, lease: timedelta, now: datetime | None = None) -> bool:
+    """Take the requested rescan of ``scan_id`` for this worker: True for exactly one of several
+    workers that got its message (a re-send, a sweep), until it ends or ``lease`` passes (a worker
+    killed mid-rescan). A conditional UPDATE: race-safe on PostgreSQL and SQLite."""
+    at = now or utcnow()
+    stmt = (
+        update(Scan)
+        .where(
+            Scan.id == scan_id,
+            Scan.status == "done",
+            Scan.rescan_requested_at.is_not(None),
+            or_(Scan.rescan_started_at.is_(None), Scan.rescan_started_at < at - lease),
+        )
+        .values(rescan_started_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def release_rescan(session: Session, scan_id: str) -> None:
+    """A rescan that stopped on an error gives its claim back (its retry, or the sweeper, takes it again)."""
+    session.execute(
+        update(Scan)
+        .where(Scan.id == scan_id)
+        .values(rescan_started_at=None)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -138,6 +138,20 @@ def purge_evidence(session: Session, scan: Scan, now: datetime, *, keep_disclosu
         upload.uploader_ip = upload.uploader_user_agent = None
 
 
+PURGED_TABLES = (
+    "uploads",  # the uploader identities erased when each scan ended, too
+    "scans",
+    "findings",
+    "verdicts",
+    "audit_log",
+    "disclosure_packages",
+    "webhook_deliveries",
+    "abuse_reports",
+    "review_sessions",
+)
+"""What :func:`apply` rewrites: reclaim them once it committed (:meth:`piiscan.store.db.Database.reclaim`)."""
+
+
 def apply(session: Session, retention: Retention, now: datetime) -> dict[str, int]:
     """Purge or de-identify everything past its period; returns the counts (as :func:`plan` gave)."""
     cut = Cutoffs.of(retention, now)

@@ -425,6 +425,82 @@ class ReportOutcome:
     """True when the scan had failed and was put back in the queue: send it to a worker now."""
     priority_rescan: bool = False
     """True when the scan had finished: scan it again now, on the priority queue."""
+    held: str | None = None
+    """Why no rescan was started (``pending``, ``cooldown``, ``poison``), for the log; None when one was."""
+
+
+REQUEUE_CODES = frozenset({"transient_error", "storage_unavailable", "storage_error", "ocr_unavailable"})
+"""Failure (or ``verdict: error``) codes of a passing fault (the store, the database or OCR was away):
+another attempt may succeed. Every other code is a fault of the input itself (``corrupt_file``,
+``archive_limit``, ``image_too_large``, a budget or time limit, a worker killed by the file): the same
+bytes fail the same way, so a report never sends such a poison file to a worker again."""
+
+
+@dataclass(frozen=True, slots=True)
+class RescanPolicy:
+    """What an abuse report may start: at most one rescan per ``cooldown_s`` per scan."""
+
+    now: datetime
+    cooldown_s: int = 3600
+    max_attempts: int = 3
+    """``PIISCAN_SCAN_MAX_ATTEMPTS``: a scan whose worker died that often is poison whatever its code says
+    (``attempts`` is not counted: transient retries of a store that was away raise it too)."""
+
+    @property
+    def cutoff(self) -> datetime:
+        return self.now - timedelta(seconds=self.cooldown_s)
+
+
+def _error_code(scan: Scan) -> str | None:
+    if scan.status == "failed":
+        return scan.failure_code
+    if scan.verdict == "error":
+        error = (scan.report or {}).get("error") or {}
+        return str(error.get("code") or "scan_failed")
+    return None
+
+
+def poisoned(scan: Scan, max_attempts: int) -> bool:
+    """The scan failed on its input (not on a passing fault): scanning the same bytes again only costs."""
+    code = _error_code(scan)
+    if code is None:
+        return False
+    if (scan.worker_losses or 0) >= max_attempts:  # its worker died this often: the file kills workers
+        return True
+    return code not in REQUEUE_CODES
+
+
+def _cooled(policy: RescanPolicy) -> Any:
+    return or_(Scan.report_rescan_at.is_(None), Scan.report_rescan_at <= policy.cutoff)
+
+
+def _start_rescan(session: Session, scan: Scan, policy: RescanPolicy) -> tuple[bool, bool, str | None]:
+    """Start at most one rescan: a conditional UPDATE (safe on PostgreSQL and SQLite alike, whatever
+    the row lock did) that only matches a scan with no rescan pending or running and past its cool-down."""
+    if scan.status not in ("failed", "done"):
+        return False, False, "pending"  # queued or running: on its way already (the sweeper sees to it)
+    if poisoned(scan, policy.max_attempts):
+        return False, False, "poison"
+    if scan.status == "failed":
+        stmt = (
+            update(Scan)
+            .where(Scan.id == scan.id, Scan.status == "failed", _cooled(policy))
+            .values(
+                status="queued", failure_code=None, failure_reason=None, worker_losses=0, report_rescan_at=policy.now
+            )
+        )
+    else:
+        stmt = (
+            update(Scan)
+            .where(Scan.id == scan.id, Scan.status == "done", Scan.rescan_requested_at.is_(None), _cooled(policy))
+            .values(rescan_requested_at=policy.now, rescan_started_at=None, report_rescan_at=policy.now)
+        )
+    started = session.execute(stmt.execution_options(synchronize_session=False)).rowcount == 1  # type: ignore[attr-defined]
+    if not started:
+        session.expire(scan)
+        return False, False, "pending" if scan.rescan_requested_at is not None else "cooldown"
+    session.expire(scan)
+    return scan.status == "queued", scan.status == "done", None
 
 
 def file_report(
@@ -435,8 +511,11 @@ def file_report(
     category: str,
     description: str,
     contact: str | None,
+    policy: RescanPolicy | None = None,
 ) -> ReportOutcome:
-    """Record a report (one per upload and client address) and raise, reopen or create its review item."""
+    """Record a report (one per upload and client address) and raise, reopen or create its review item;
+    start a rescan only as ``policy`` allows (never of a poison file, one at a time, one per cool-down)."""
+    policy = policy or RescanPolicy(now=utcnow())
     reporter_key = keyed_hash(secret_key, "reporter", f"{upload.id}:{client}")
     existing = session.scalars(
         select(AbuseReport).where(AbuseReport.upload_id == upload.id, AbuseReport.reporter_key == reporter_key)
@@ -466,13 +545,8 @@ def file_report(
     session.add(report)
     session.flush()
     report.item_id = item.id
-    rescan = scan.status == "failed"  # a queued or running scan is on its way already (the sweeper sees to it)
-    if rescan:
-        scan.status, scan.failure_code, scan.failure_reason, scan.worker_losses = "queued", None, None, 0
-    priority = scan.status == "done" and scan.rescan_requested_at is None
-    if priority:
-        scan.rescan_requested_at = utcnow()
-    return ReportOutcome(report, status_secret, False, rescan, priority)
+    rescan, priority, held = _start_rescan(session, scan, policy)
+    return ReportOutcome(report, status_secret, False, rescan, priority, held)
 
 
 def report_status(

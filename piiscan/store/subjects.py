@@ -86,6 +86,10 @@ def find(session: Session, keys: EvidenceKeys, subject: Subject, tenants: list[s
     return out
 
 
+ERASED_TABLES = ("findings", "scans")
+"""What :func:`erase` rewrites: reclaim them once it committed (:meth:`piiscan.store.db.Database.reclaim`)."""
+
+
 def erase(session: Session, keys: EvidenceKeys, subject: Subject, tenants: list[str]) -> dict[str, int]:
     """Delete the subject's finding rows (masked form and hash) and their entries in stored reports."""
     rows = _matching(session, keys, subject, tenants)

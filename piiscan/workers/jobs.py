@@ -6,6 +6,7 @@ time limits; the embedded mode runs the same tasks in a thread.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -253,15 +254,27 @@ def run_rescan(services: Services, scan_id: str) -> RescanOutcome:
     platform gets a ``scan.completed`` webhook again. Nothing is reused: this is a fresh look."""
     settings = services.settings
     keys = EvidenceKeys.from_settings(settings)
+    lease = timedelta(seconds=settings.task_time_limit_s)
     with services.db.session() as session:
-        scan = session.get(Scan, scan_id)
-        if scan is None or scan.status != "done" or scan.rescan_requested_at is None:
+        if not repo.claim_rescan(session, scan_id, lease):  # done, not asked for, or running elsewhere
             return "skipped"
+        scan = session.get(Scan, scan_id)
+        assert scan is not None
         upload = scan.upload
         if not Tenancy.of(settings).in_scope(upload.tenant, upload.bucket, upload.object_key):
             log.warning("rescan %s skipped: the object is outside its tenant's scopes", scan_id)
             return "skipped"
         job = _Job(upload.bucket, upload.object_key, upload.version_id, upload.etag, context_of(upload, keys))
+    try:
+        return _rescan_claimed(services, scan_id, job, keys)
+    except BaseException:
+        with contextlib.suppress(Exception), services.db.session() as session:
+            repo.release_rescan(session, scan_id)
+        raise
+
+
+def _rescan_claimed(services: Services, scan_id: str, job: _Job, keys: EvidenceKeys) -> RescanOutcome:
+    settings = services.settings
     source = f"s3://{job.bucket}/{job.key}"
     scanner = services.scanner()
     with services.store.download(
@@ -396,7 +409,7 @@ def sweep(services: Services) -> tuple[int, int]:
         scans = repo.stale_scans(session, older)
         for scan_id in scans:
             repo.touch_scan(session, scan_id)
-        rescans = repo.stale_rescans(session, older)
+        rescans = repo.stale_rescans(session, older, lease=timedelta(seconds=services.settings.task_time_limit_s))
         for scan_id in rescans:
             repo.touch_rescan(session, scan_id)
         deliveries = repo.stale_deliveries(session, older)
@@ -422,6 +435,7 @@ def purge(services: Services, now: datetime | None = None, *, dry_run: bool = Fa
         if dry_run:
             return retention.plan(session, services.settings.retention, at)
         counts = retention.apply(session, services.settings.retention, at)
+    services.db.reclaim(retention.PURGED_TABLES)  # also the identities erased as scans ended since the last run
     if any(counts.values()):
         log.info("retention purge: %s", ", ".join(f"{k}={v}" for k, v in counts.items()))
     return counts

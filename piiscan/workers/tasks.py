@@ -53,7 +53,7 @@ def _warm_up(**_: Any) -> None:
     """Each worker process loads Presidio, spaCy and Tesseract once, before its first task."""
     services = get_services()  # built in this process, after the fork: its own engine and S3 client
     settings = services.settings
-    remove_stale_spool(settings.download_dir, older_than_s=2 * settings.task_time_limit_s)
+    remove_stale_spool(settings.download_dir)  # a killed predecessor's spool file: unlocked, removed now
     services.scanner()
     _cap_memory(settings.worker_max_memory_mb)
     log.info("worker process warmed up")
@@ -114,7 +114,9 @@ def _deliver(task: Task[Any, Any], delivery_id: str) -> str:
 
 
 def _sweep(task: Task[Any, Any]) -> dict[str, int]:
-    scans, deliveries = jobs.sweep(get_services())
+    services = get_services()
+    remove_stale_spool(services.settings.download_dir)
+    scans, deliveries = jobs.sweep(services)
     return {"scans": scans, "deliveries": deliveries}
 
 

@@ -102,6 +102,36 @@ ALWAYS_DENIED = tuple(
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def embedded_ipv4(address: Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries and may reach: IPv4-mapped (``::ffff:a.b.c.d``),
+    IPv4-compatible (``::7f00:1``), NAT64 (``64:ff9b::/96``, and the local-use ``64:ff9b:1::/48``),
+    6to4 (``2002:AABB:CCDD::``), Teredo (``2001:0::/32``, the client is the inverted last 32 bits) and
+    ISATAP (``...:0:5efe:a.b.c.d``). A gateway on the path turns each into a packet to that IPv4 address."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return []
+    found: list[ipaddress.IPv4Address] = []
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address.ipv4_mapped is not None:
+        found.append(address.ipv4_mapped)
+    if address in IPV4_COMPATIBLE and int(address) > 1:  # not :: nor ::1 (judged as IPv6 themselves)
+        found.append(low32)
+    if address in NAT64 or address in NAT64_LOCAL:
+        found.append(low32)
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        server, client = address.teredo
+        found.extend((server, client))
+    if (int(address) >> 32) & 0xFDFFFFFF == 0x00005EFE:  # ISATAP interface id [02]00:5efe
+        found.append(low32)
+    return found
+
+
 def _plain(address: Address) -> Address:
     """An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is judged as the IPv4 address it is."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
@@ -147,7 +177,8 @@ def check_destination(
         except (OSError, UnicodeError):
             raise DestinationUnresolvedError(f"the callback host {host!r} does not resolve") from None
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
-    for address in map(_plain, addresses):
+    judged = [*addresses, *(v4 for address in addresses for v4 in embedded_ipv4(address))]
+    for address in map(_plain, judged):
         if any(address in net for net in ALWAYS_DENIED):
             raise DestinationNotAllowedError(f"the callback host {host!r} is a cloud metadata address")
         if _denied_by_default(address) and not any(address in net for net in networks):

@@ -165,7 +165,7 @@ def test_report_on_a_failed_scan_queues_it_again(
         assert scan is not None
         scan.status = "running"
         session.flush()
-        repo.fail_scan(session, scan_id, "corrupt_file", "broken")
+        repo.fail_scan(session, scan_id, "storage_unavailable", "the store was away")
     services = api.app.state.services  # type: ignore[attr-defined]
     saved, services.dispatcher = services.dispatcher, Recording()
     try:

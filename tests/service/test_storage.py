@@ -134,5 +134,5 @@ def test_stale_spool_files_of_killed_workers_are_removed(spool_dir: Path) -> Non
     old = time.time() - 3600
     os.utime(stale, (old, old))
     os.utime(other, (old, old))
-    assert remove_stale_spool(str(spool_dir), older_than_s=600) == 1
+    assert remove_stale_spool(str(spool_dir), grace_s=600) == 1
     assert not stale.exists() and fresh.exists() and other.exists()

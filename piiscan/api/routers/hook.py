@@ -20,7 +20,7 @@ from piiscan.api.errors import ApiError
 from piiscan.api.s3events import MalformedEventError, parse_event
 from piiscan.api.schemas import ErrorOut, EventsAccepted, ScanAccepted, ScanRequest, UploaderIn
 from piiscan.rules.context import VISIBILITIES
-from piiscan.storage import ObjectInfo
+from piiscan.storage import ObjectInfo, check_name, store_key
 from piiscan.store import repo
 from piiscan.tenancy import Tenancy
 from piiscan.workers import webhooks
@@ -31,7 +31,10 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/hook", tags=["hook"])
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"model": ErrorOut, "description": "Malformed event, or a callback URL on a disallowed network"},
+    400: {
+        "model": ErrorOut,
+        "description": "Malformed event, a control character in a name, or a callback URL on a disallowed network",
+    },
     401: {"model": ErrorOut, "description": "Missing or unknown hook token"},
     403: {"model": ErrorOut, "description": "The tenant in the body is not the token's"},
     404: {
@@ -51,9 +54,17 @@ class _Prepared:
     new: repo.NewUpload
 
 
+def locate(services: Services, bucket: str, key: str) -> tuple[str, str]:
+    """The bucket and the canonical key of an announced object (:func:`piiscan.storage.canonical_key`):
+    every spelling of one object is one upload, one scan. Control characters are a typed 400."""
+    return check_name(bucket, "bucket name"), store_key(services.store, key)
+
+
 def _check(
     services: Services, tenant: str, bucket: str, key: str, version_id: str | None, etag: str | None
 ) -> ObjectInfo:
+    check_name(version_id or "", "version id")
+    check_name(etag or "", "ETag")
     services.store.check_bucket(bucket)
     Tenancy.of(services.settings).require(tenant, bucket, key)  # before the HEAD: out of scope is "missing"
     info = services.store.stat(bucket, key, version_id)
@@ -150,11 +161,12 @@ def request_scan(body: ScanRequest, tenant: TenantDep, services: ServicesDep, re
             webhooks.check_destination(callback_url, settings.callback_networks(), settings.callback_allowed_hosts)
         except webhooks.DestinationNotAllowedError as exc:
             raise ApiError(400, "callback_not_allowed", f"The callback URL is refused: {exc}") from None
-    info = _check(services, tenant, body.bucket, body.key, body.version_id, body.etag)
+    bucket, key = locate(services, body.bucket, body.key)
+    info = _check(services, tenant, bucket, key, body.version_id, body.etag)
     new = _new_upload(
         tenant,
-        body.bucket,
-        body.key,
+        bucket,
+        key,
         info,
         origin="api",
         callback_url=callback_url or services.settings.callback_urls.get(tenant),
@@ -199,19 +211,20 @@ async def s3_events(request: Request, tenant: TenantDep, services: ServicesDep) 
         ignored = event.ignored
         tenancy = Tenancy.of(services.settings)
         for record in event.created:
-            services.store.check_bucket(record.bucket)
-            if tenancy.owner(record.bucket, record.key) != tenant:
+            bucket, key = locate(services, record.bucket, record.key)
+            services.store.check_bucket(bucket)
+            if tenancy.owner(bucket, key) != tenant:
                 ignored += 1
                 continue
             try:
-                info = _check(services, tenant, record.bucket, record.key, record.version_id, record.etag)
+                info = _check(services, tenant, bucket, key, record.version_id, record.etag)
             except ApiError as exc:
                 if exc.code != "version_mismatch":
                     raise
                 ignored += 1
                 continue
             callback = services.settings.callback_urls.get(tenant)
-            new = _new_upload(tenant, record.bucket, record.key, info, origin="s3_event", callback_url=callback)
+            new = _new_upload(tenant, bucket, key, info, origin="s3_event", callback_url=callback)
             prepared.append(_Prepared(info, new))
         return EventsAccepted(scans=[_queue(services, p, request) for p in prepared], ignored=ignored)
 

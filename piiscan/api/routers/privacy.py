@@ -63,6 +63,7 @@ def subject_erase(body: SubjectIn, actor: AdminDep, services: ServicesDep) -> di
             session, actor.name, actor.role, "subject_erase", "subject", subject.audit_key(keys),
             kind=subject.kind, **counts,
         )  # fmt: skip
+    services.db.reclaim(subjects.ERASED_TABLES)  # the erased rows' old versions too
     return {"erased": counts}
 
 

@@ -4,8 +4,11 @@
   (``PIISCAN_REPORT_BURST`` at once, refilled at ``PIISCAN_REPORT_RATE_PER_MINUTE``); 429 beyond.
 - Dedupe: one report per upload and client address (a repeat answers 200 with the first report's id).
 - Effect: the upload's review item is raised (reported items come first), reopened when it had been
-  approved, or created; a scan that had failed is queued and sent to a worker again at once; a finished
-  scan is scanned again on the priority queue (ownership from the identity's keyed hashes).
+  approved, or created; a scan that had failed on a passing fault is queued and sent to a worker again at
+  once; a finished scan is scanned again on the priority queue (ownership from the identity's keyed hashes).
+  Rescans are bounded in the database: one pending or running per scan, none within
+  ``PIISCAN_REPORT_RESCAN_COOLDOWN_S`` of the last, never of a poison file (one that failed on its input).
+- The client address is the TCP peer, or the client a proxy in ``PIISCAN_TRUSTED_PROXIES`` names.
 - Status: ``GET /v1/reports/{id}`` with the secret shown once at creation in ``X-Report-Secret``.
 """
 
@@ -21,8 +24,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from piiscan.api.deps import ServicesDep
 from piiscan.api.errors import ApiError, error_responses
+from piiscan.api.proxies import client_key
+from piiscan.api.routers.hook import locate
 from piiscan.store import review
+from piiscan.store.models import utcnow
 from piiscan.tenancy import Tenancy
+from piiscan.workers.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +80,15 @@ class ReportIn(BaseModel):
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """Who counts for the rate limit and the dedupe: the peer, or the client a trusted proxy names
+    (:mod:`piiscan.api.proxies` rewrote ``request.client``); an IPv6 client counts per /64."""
+    return client_key(request.client.host) if request.client else "unknown"
+
+
+def _policy(request: Request, services: Services) -> review.RescanPolicy:
+    settings = services.settings
+    clock = getattr(request.app.state, "clock", utcnow)
+    return review.RescanPolicy(clock(), settings.report_rescan_cooldown_s, settings.scan_max_attempts)
 
 
 @router.post("", status_code=201, summary="Report an upload (public, rate-limited per client address)")
@@ -86,14 +101,23 @@ def create_report(body: ReportIn, request: Request, services: ServicesDep) -> JS
             status_code=429,
             headers={"Retry-After": str(max(1, round(wait_s)))},
         )
-    bucket, key = body.location()
+    bucket, key = locate(services, *body.location())
     secret = services.settings.key_for("report")
     with services.db.session() as session:
         owner = Tenancy.of(services.settings).owner(bucket, key)
         upload = review.find_upload(session, bucket, key, owner) if owner is not None else None
         if upload is None:
             raise ApiError(404, "upload_not_found", "No upload is known at that location")
-        outcome = review.file_report(session, secret, upload, client, body.category, body.description, body.contact)
+        outcome = review.file_report(
+            session,
+            secret,
+            upload,
+            client,
+            body.category,
+            body.description,
+            body.contact,
+            _policy(request, services),
+        )
         scan_id = upload.scan.id
         doc: dict[str, Any] = {
             "report_id": outcome.report.id,
@@ -102,6 +126,8 @@ def create_report(body: ReportIn, request: Request, services: ServicesDep) -> JS
         }
         if outcome.secret is not None:
             doc["secret"] = outcome.secret
+    if outcome.held is not None and not outcome.duplicate:
+        log.info("report on scan %s raised its item; no rescan (%s)", scan_id, outcome.held)
     if outcome.rescan:
         try:
             services.dispatcher.scan(scan_id)
